@@ -1,0 +1,260 @@
+import { serviceId } from './service-id.js';
+import type { StateValue, Snapshotable } from './snapshot/state.js';
+import { arrayField, numberField, stringField } from './snapshot/state.js';
+
+/**
+ * How guest time advances: with host time (`realtime`), or with executed instructions
+ * (`deterministic`: the same inputs give the same outputs, run after run).
+ */
+export type ClockMode = 'realtime' | 'deterministic';
+
+/** Options of the core clock. */
+export interface ClockOptions {
+  /** How guest time advances. */
+  readonly mode: ClockMode;
+  /**
+   * In deterministic mode, how many guest instructions make one second of guest time
+   * (default 100 000 000: a 100 MIPS guest).
+   */
+  readonly instructionsPerSecond?: number;
+}
+
+/** The clock's options, bound by the profile or the host. */
+export const ClockOptions = serviceId<ClockOptions>('@popek/core:ClockOptions');
+
+/** Where host time comes from, in milliseconds; only the clock reads it. */
+export interface HostTime {
+  /** A monotonic time in milliseconds (`performance.now()`). */
+  now(): number;
+}
+
+/** The clock's source of host time (tests bind a fake). */
+export const HostTime = serviceId<HostTime>('@popek/core:HostTime');
+
+/** The default host time source: `performance.now()`. */
+export const performanceHostTime: HostTime = { now: () => performance.now() };
+
+/**
+ * The count of retired guest instructions, which deterministic guest time follows. The CPU
+ * provides it; it must be exact whenever a device may read the time (at I/O instructions).
+ */
+export interface InstructionCounter {
+  /** Instructions retired since the machine was built. */
+  retired(): number;
+}
+
+/** A one-shot timer of the core clock, re-armed by its owner. */
+export class Timer {
+  /** The guest time (ns) at which it fires; `Infinity` when disarmed. */
+  deadline = Infinity;
+
+  /**
+   * @param name - unique within the machine (`pit.ch0`), so an armed timer survives a snapshot
+   * @param callback - called with the current guest time when the deadline passes
+   */
+  constructor(
+    readonly name: string,
+    readonly callback: (nowNs: number) => void,
+  ) {}
+
+  /** Whether the timer will fire. */
+  get armed(): boolean {
+    return this.deadline !== Infinity;
+  }
+}
+
+/**
+ * The core clock: the machine's only source of time. Devices take their time and timers from it;
+ * none reads the wall clock.
+ *
+ * Guest time is in nanoseconds since the machine was built. In realtime mode it follows host time
+ * while the machine runs and stands still while it is paused. In deterministic mode it is
+ * `retired instructions × ns per instruction`, plus any idle time skipped while the CPU was
+ * halted, so it depends only on what the guest executed.
+ */
+export class CoreClock implements Snapshotable {
+  readonly snapshotId = 'clock';
+  readonly stateType = '@popek/core:Clock';
+  readonly stateVersion = 1;
+
+  /** The clock's mode. */
+  readonly mode: ClockMode;
+  /** Guest nanoseconds per retired instruction, in deterministic mode. */
+  readonly nsPerInstruction: number;
+
+  readonly #timers = new Map<string, Timer>();
+  readonly #host: HostTime;
+  #counter: InstructionCounter = { retired: () => 0 };
+  /** Guest ns at the last re-base. */
+  #baseNs = 0;
+  /** Host ms at the last re-base (realtime) — NaN while paused. */
+  #hostBaseMs = Number.NaN;
+  /** Retired instructions at the last re-base (deterministic). */
+  #retiredBase = 0;
+  #next = Infinity;
+
+  /**
+   * @param options - mode and instruction rate
+   * @param host - source of host time (realtime mode)
+   */
+  constructor(options: ClockOptions, host: HostTime = performanceHostTime) {
+    this.mode = options.mode;
+    const ips = options.instructionsPerSecond ?? 100_000_000;
+    if (!(ips > 0) || !Number.isFinite(ips)) throw new RangeError(`instructionsPerSecond must be positive, not ${ips}`);
+    this.nsPerInstruction = 1e9 / ips;
+    this.#host = host;
+  }
+
+  /** Connects the instruction counter (the CPU does this once, at build). */
+  setInstructionCounter(counter: InstructionCounter): void {
+    const now = this.nowNs();
+    this.#counter = counter;
+    this.#rebase(now);
+  }
+
+  /** The current guest time in nanoseconds. */
+  nowNs(): number {
+    if (this.mode === 'deterministic') {
+      return this.#baseNs + (this.#counter.retired() - this.#retiredBase) * this.nsPerInstruction;
+    }
+    if (Number.isNaN(this.#hostBaseMs)) return this.#baseNs;
+    return this.#baseNs + (this.#host.now() - this.#hostBaseMs) * 1e6;
+  }
+
+  /** Whether realtime guest time is flowing (always true in deterministic mode). */
+  get running(): boolean {
+    return this.mode === 'deterministic' || !Number.isNaN(this.#hostBaseMs);
+  }
+
+  /** Lets realtime guest time flow (machine start and resume). */
+  resume(): void {
+    if (this.mode === 'realtime' && Number.isNaN(this.#hostBaseMs)) this.#hostBaseMs = this.#host.now();
+  }
+
+  /** Stops realtime guest time (machine pause and stop). */
+  pause(): void {
+    if (this.mode === 'realtime' && !Number.isNaN(this.#hostBaseMs)) {
+      this.#baseNs = this.nowNs();
+      this.#hostBaseMs = Number.NaN;
+    }
+  }
+
+  /**
+   * Creates a timer. Names are unique within the machine.
+   *
+   * @throws Error when a timer of that name exists
+   */
+  createTimer(name: string, callback: (nowNs: number) => void): Timer {
+    if (this.#timers.has(name)) throw new Error(`a timer named '${name}' already exists`);
+    const timer = new Timer(name, callback);
+    this.#timers.set(name, timer);
+    return timer;
+  }
+
+  /** Arms `timer` to fire at guest time `deadlineNs` (replacing any earlier deadline). */
+  arm(timer: Timer, deadlineNs: number): void {
+    timer.deadline = deadlineNs;
+    if (deadlineNs < this.#next) this.#next = deadlineNs;
+  }
+
+  /** Arms `timer` to fire `delayNs` from now. */
+  armIn(timer: Timer, delayNs: number): void {
+    this.arm(timer, this.nowNs() + delayNs);
+  }
+
+  /** Disarms `timer`. */
+  cancel(timer: Timer): void {
+    timer.deadline = Infinity;
+  }
+
+  /** The earliest armed deadline (ns), or `Infinity`. */
+  nextDeadlineNs(): number {
+    return this.#next;
+  }
+
+  /**
+   * Fires every timer whose deadline has passed, earliest first (a callback may re-arm its timer
+   * or arm others). Returns how many fired.
+   */
+  runDue(): number {
+    let fired = 0;
+    for (;;) {
+      const now = this.nowNs();
+      let due: Timer | undefined;
+      let next = Infinity;
+      for (const t of this.#timers.values()) {
+        if (t.deadline <= now && (due === undefined || t.deadline < due.deadline)) due = t;
+        if (t.deadline < next) next = t.deadline;
+      }
+      this.#next = next;
+      if (due === undefined) return fired;
+      due.deadline = Infinity;
+      fired++;
+      due.callback(now);
+    }
+  }
+
+  /**
+   * How many instructions the CPU may run before the next deadline, in deterministic mode (so a
+   * slice ends exactly on it); `Infinity` in realtime mode or with nothing armed.
+   */
+  instructionsUntilNextDeadline(): number {
+    if (this.mode !== 'deterministic' || this.#next === Infinity) return Infinity;
+    return Math.max(0, Math.ceil((this.#next - this.nowNs()) / this.nsPerInstruction));
+  }
+
+  /**
+   * The CPU is halted with nothing to do until the next timer. In deterministic mode guest time
+   * jumps to the deadline at once and 0 is returned; in realtime mode the host should sleep for
+   * the returned number of milliseconds (`Infinity` when nothing is armed).
+   */
+  idle(): number {
+    if (this.#next === Infinity) return Infinity;
+    const now = this.nowNs();
+    if (this.#next <= now) return 0;
+    if (this.mode === 'deterministic') {
+      this.#rebase(this.#next);
+      return 0;
+    }
+    return (this.#next - now) / 1e6;
+  }
+
+  #rebase(nowNs: number): void {
+    this.#baseNs = nowNs;
+    this.#retiredBase = this.#counter.retired();
+    if (!Number.isNaN(this.#hostBaseMs)) this.#hostBaseMs = this.#host.now();
+  }
+
+  saveState(): StateValue {
+    const timers = [...this.#timers.values()]
+      .filter((t) => t.armed)
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((t) => ({ name: t.name, deadline: t.deadline }));
+    // Deterministic time is saved as its base and the instruction count at that base; the CPU
+    // saves its own count, so restoring in any order gives the same time.
+    const baseNs = this.mode === 'deterministic' ? this.#baseNs : this.nowNs();
+    const retiredBase = this.mode === 'deterministic' ? this.#retiredBase : 0;
+    return { mode: this.mode, baseNs, retiredBase, timers };
+  }
+
+  loadState(state: StateValue): void {
+    const mode = stringField(state, 'mode');
+    if (mode !== this.mode) throw new Error(`the snapshot was taken with a ${mode} clock, and this machine's clock is ${this.mode}`);
+    this.#baseNs = numberField(state, 'baseNs');
+    this.#retiredBase = numberField(state, 'retiredBase');
+    if (this.mode === 'realtime') this.#hostBaseMs = Number.NaN;
+    for (const t of this.#timers.values()) t.deadline = Infinity;
+    this.#next = Infinity;
+    for (const entry of arrayField(state, 'timers')) {
+      const name = stringField(entry, 'name');
+      const timer = this.#timers.get(name);
+      if (timer === undefined) throw new Error(`the snapshot arms a timer '${name}' that this machine does not have`);
+      this.arm(timer, numberField(entry, 'deadline'));
+    }
+  }
+}
+
+/** The machine's clock, as devices and the CPU see it. */
+export type Clock = CoreClock;
+/** The machine's clock. */
+export const Clock = serviceId<CoreClock>('@popek/core:Clock');

@@ -1,0 +1,86 @@
+/**
+ * One interrupt request line, as a device sees it: it can drive the line high or low, nothing
+ * else. A device never looks up the interrupt controller; the machine hands it its lines.
+ *
+ * Level-triggered devices raise while the condition holds and lower when it clears; an
+ * edge-triggered device raises then lowers (`pulse`).
+ */
+export interface IrqLine {
+  /** Drives the line high (asserted). */
+  raise(): void;
+  /** Drives the line low (deasserted). */
+  lower(): void;
+  /** Raises and lowers the line: one edge. */
+  pulse(): void;
+  /** Drives the line to `level`. */
+  set(level: boolean): void;
+  /** The level the device last drove. */
+  readonly level: boolean;
+}
+
+/**
+ * What IRQ lines are wired to: an interrupt controller's inputs (the PIC pair, an I/O APIC, a
+ * PCI interrupt router). The bus builds {@link IrqLine}s that forward to a sink.
+ */
+export interface IrqSink {
+  /** Sets input `line` of the controller to `level`. */
+  setIrq(line: number, level: boolean): void;
+}
+
+/** An {@link IrqLine} that drives input `line` of `sink`. */
+export class SinkIrqLine implements IrqLine {
+  #level = false;
+
+  /**
+   * @param sink - the controller the line is wired to
+   * @param line - the controller input
+   */
+  constructor(
+    private readonly sink: IrqSink,
+    readonly line: number,
+  ) {}
+
+  get level(): boolean {
+    return this.#level;
+  }
+
+  raise(): void {
+    this.set(true);
+  }
+
+  lower(): void {
+    this.set(false);
+  }
+
+  pulse(): void {
+    this.set(true);
+    this.set(false);
+  }
+
+  set(level: boolean): void {
+    this.#level = level;
+    this.sink.setIrq(this.line, level);
+  }
+}
+
+/** An IRQ line connected to nothing, for devices whose interrupt is not wired. */
+export class DisconnectedIrqLine implements IrqLine {
+  /** The level the device last drove (kept so the device can read it back). */
+  level = false;
+
+  raise(): void {
+    this.level = true;
+  }
+
+  lower(): void {
+    this.level = false;
+  }
+
+  pulse(): void {
+    this.level = false;
+  }
+
+  set(level: boolean): void {
+    this.level = level;
+  }
+}
