@@ -108,3 +108,6 @@ export {
   type SnapshotSection,
 } from './snapshot/snapshot-file.js';
 export { crc32 } from './snapshot/crc32.js';
+export { PhysicalBus } from './contracts/physical-bus.js';
+export { FlatPhysicalBus } from './contracts/flat-physical-bus.js';
+export { BufferCharBackend, charBackendId, type CharBackend, type CharReceiver } from './contracts/char-backend.js';
