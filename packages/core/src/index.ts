@@ -27,7 +27,7 @@ export {
 } from './profile.js';
 
 export { allOnes, type AccessWidth, type IoHandler } from './contracts/io.js';
-export { DisconnectedIrqLine, SinkIrqLine, type IrqLine, type IrqSink } from './contracts/irq-line.js';
+export { DisconnectedIrqLine, SinkIrqLine, type IrqLine } from './contracts/irq-line.js';
 export { InterruptController, NmiLine } from './contracts/interrupt-controller.js';
 export {
   FlatGuestMemory,
@@ -111,3 +111,13 @@ export { crc32 } from './snapshot/crc32.js';
 export { PhysicalBus } from './contracts/physical-bus.js';
 export { FlatPhysicalBus } from './contracts/flat-physical-bus.js';
 export { BufferCharBackend, charBackendId, type CharBackend, type CharReceiver } from './contracts/char-backend.js';
+export { IrqSink } from './contracts/irq-line.js';
+export { A20Gate } from './contracts/a20-gate.js';
+export {
+  BootProcessorState,
+  FLAT_CODE_ACCESS_RIGHTS,
+  FLAT_DATA_ACCESS_RIGHTS,
+  type BootRegisters,
+  type SegmentName,
+  type SegmentState,
+} from './contracts/boot-processor.js';

@@ -1,3 +1,5 @@
+import { serviceId } from '../service-id.js';
+
 /**
  * One interrupt request line, as a device sees it: it can drive the line high or low, nothing
  * else. A device never looks up the interrupt controller; the machine hands it its lines.
@@ -84,3 +86,9 @@ export class DisconnectedIrqLine implements IrqLine {
     this.level = level;
   }
 }
+
+/**
+ * The machine's interrupt controller inputs (the PIC pair binds itself here); the bus wires
+ * device IRQ lines to it.
+ */
+export const IrqSink = serviceId<IrqSink>('@popek/core:IrqSink');
