@@ -121,3 +121,4 @@ export {
   type SegmentName,
   type SegmentState,
 } from './contracts/boot-processor.js';
+export { MemoryLayout, type MemoryRegion, type MemoryRegionKind } from './contracts/memory-layout.js';
