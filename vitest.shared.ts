@@ -12,5 +12,7 @@ export const sharedConfig = defineConfig({
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
     testTimeout: 20_000,
+    // The JSON report feeds the one-line summary CI prints (scripts/test-summary.mjs).
+    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
   },
 });

@@ -16,7 +16,7 @@ export type { ContainerModuleLoadOptions } from 'inversify';
 
 export { PopekError, isPopekError } from './errors.js';
 export { serviceId, serviceIdName, type ServiceId } from './service-id.js';
-export { CORE_API_VERSION, isApiCompatible, parseApiVersion } from './version.js';
+export { CORE_API_VERSION, isApiCompatible, parseApiVersion, type ApiVersion } from './version.js';
 export { Capability, EXCLUSIVE_CAPABILITIES, definePlugin, type PluginDescriptor, type PluginKind } from './plugin.js';
 export {
   DEFAULT_MACHINE_REQUIREMENTS,
@@ -38,6 +38,7 @@ export {
   writeRecord,
   type DirtyHook,
   type FieldType,
+  type RecordField,
   type RecordLayout,
   type RecordResult,
 } from './contracts/guest-memory.js';

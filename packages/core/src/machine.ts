@@ -42,10 +42,16 @@ export interface MachineOptions {
 
 /** Why {@link Machine.run} returned. */
 export type MachineExit =
-  | { readonly reason: 'power-off' }
-  | { readonly reason: 'stopped' }
-  | { readonly reason: 'triple-fault' }
-  | { readonly reason: 'error'; readonly error: unknown };
+  | {
+      /** The guest powered off, the host stopped the machine, or a triple fault stopped it. */
+      readonly reason: 'power-off' | 'stopped' | 'triple-fault';
+    }
+  | {
+      /** A host-side error (a bug) ended the run. */
+      readonly reason: 'error';
+      /** The error. */
+      readonly error: unknown;
+    };
 
 const TRANSITIONS: Record<MachineState, readonly MachineState[]> = {
   built: ['running', 'stopped', 'disposed'],

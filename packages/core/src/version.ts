@@ -6,8 +6,16 @@
  */
 export const CORE_API_VERSION = '1.0';
 
+/** A parsed plugin API version. */
+export interface ApiVersion {
+  /** Incompatible changes bump it. */
+  readonly major: number;
+  /** Additions bump it. */
+  readonly minor: number;
+}
+
 /** Parses a `major.minor` API version; `undefined` when malformed. */
-export function parseApiVersion(text: string): { major: number; minor: number } | undefined {
+export function parseApiVersion(text: string): ApiVersion | undefined {
   const m = /^(\d+)\.(\d+)$/.exec(text);
   if (m === null) return undefined;
   return { major: Number(m[1]), minor: Number(m[2]) };

@@ -16,6 +16,30 @@ import {
 } from '@popek/core';
 import { describe, expect, it } from 'vitest';
 
+/** A `PowerControl` that records what was asked of it. */
+export interface RecordingPowerControl extends PowerControl {
+  /** Every request, in order: `off` or the reset reason. */
+  readonly requests: Array<'off' | ResetReason>;
+}
+
+/** A port, MMIO or BAR window of a device under test. */
+export interface TestWindow {
+  /** Window name (`bar0` for PCI BARs). */
+  readonly name: string;
+  /** Size in bytes or ports. */
+  readonly size: number;
+  /** The device's handler for it. */
+  readonly handler: IoHandler;
+}
+
+/** What {@link attachForTest} returns. */
+export interface TestAttachment {
+  /** What the device was given. */
+  readonly attachment: DeviceAttachment;
+  /** Its windows, to drive directly. */
+  readonly windows: readonly TestWindow[];
+}
+
 /** What a device factory receives: the core services a device may depend on. */
 export interface DeviceTestContext {
   /** A deterministic clock driven by {@link DeviceTestContext.advance}. */
@@ -25,7 +49,7 @@ export interface DeviceTestContext {
   /** The machine event stream. */
   readonly events: EventStream<MachineEvent>;
   /** Records power requests. */
-  readonly power: PowerControl & { readonly requests: Array<'off' | ResetReason> };
+  readonly power: RecordingPowerControl;
   /** Advances guest time by `ns` nanoseconds and fires due timers. */
   advance(ns: number): void;
 }
@@ -61,11 +85,11 @@ export function createDeviceTestContext(): DeviceTestContext {
 export function attachForTest(
   device: Device,
   irqs: Record<string, IrqLine> = {},
-): { attachment: DeviceAttachment; windows: Array<{ name: string; size: number; handler: IoHandler }> } {
+): TestAttachment {
   const r = device.resources();
   const ports: Record<string, number> = {};
   const mmio: Record<string, number> = {};
-  const windows: Array<{ name: string; size: number; handler: IoHandler }> = [];
+  const windows: TestWindow[] = [];
   let next = 0x1000;
   for (const w of r.ports ?? []) {
     ports[w.name] = w.base ?? next;
@@ -162,7 +186,7 @@ export function deviceConformanceChecks(
   const maxProbed = options.maxProbedWindow ?? 4096;
   const allowance = options.stateGrowthAllowance ?? 64 * 1024;
 
-  function fresh(): { device: Device; context: DeviceTestContext; windows: ReturnType<typeof attachForTest>['windows'] } {
+  function fresh(): { device: Device; context: DeviceTestContext; windows: readonly TestWindow[] } {
     const context = createDeviceTestContext();
     const device = create(context);
     const { windows } = attachForTest(device);
@@ -176,7 +200,7 @@ export function deviceConformanceChecks(
     return [0, 1, 2, 3, size - 4, size - 3, size - 2, size - 1, ...Array.from({ length: maxProbed }, () => rnd() % size)];
   }
 
-  function scramble(windows: ReturnType<typeof attachForTest>['windows'], context: DeviceTestContext, count: number, seed: number): void {
+  function scramble(windows: readonly TestWindow[], context: DeviceTestContext, count: number, seed: number): void {
     const rnd = seededRandom(seed);
     for (let i = 0; i < count; i++) {
       const w = windows[rnd() % windows.length];

@@ -15,5 +15,8 @@ export {
   deviceConformanceChecks,
   type ConformanceChecks,
   type ConformanceOptions,
+  type RecordingPowerControl,
+  type TestAttachment,
+  type TestWindow,
   type DeviceTestContext,
 } from './device-conformance.js';

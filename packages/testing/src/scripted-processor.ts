@@ -13,11 +13,28 @@ import {
 
 /** One step of a {@link ScriptedProcessor}'s program; each counts as one instruction. */
 export type ScriptStep =
-  | { readonly op: 'out'; readonly port: number; readonly value: number; readonly width?: AccessWidth }
-  | { readonly op: 'in'; readonly port: number; readonly width?: AccessWidth }
-  | { readonly op: 'nop' }
-  | { readonly op: 'hlt' }
-  | { readonly op: 'poweroff' };
+  | {
+      /** Write a port. */
+      readonly op: 'out';
+      /** The port. */
+      readonly port: number;
+      /** The value. */
+      readonly value: number;
+      /** Access width (default 1). */
+      readonly width?: AccessWidth;
+    }
+  | {
+      /** Read a port into {@link ScriptedProcessor.reads}. */
+      readonly op: 'in';
+      /** The port. */
+      readonly port: number;
+      /** Access width (default 1). */
+      readonly width?: AccessWidth;
+    }
+  | {
+      /** Do nothing (`nop`), halt until woken (`hlt`), or request power-off (`poweroff`). */
+      readonly op: 'nop' | 'hlt' | 'poweroff';
+    };
 
 /**
  * A processor for device tests that executes a script of port accesses instead of x86 code:

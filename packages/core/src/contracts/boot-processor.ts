@@ -21,15 +21,25 @@ export interface SegmentState {
 
 /** General-purpose registers and instruction pointer/flags, by name. */
 export interface BootRegisters {
+  /** EAX. */
   readonly eax?: number;
+  /** EBX. */
   readonly ebx?: number;
+  /** ECX. */
   readonly ecx?: number;
+  /** EDX. */
   readonly edx?: number;
+  /** ESI. */
   readonly esi?: number;
+  /** EDI. */
   readonly edi?: number;
+  /** EBP. */
   readonly ebp?: number;
+  /** ESP. */
   readonly esp?: number;
+  /** The instruction pointer. */
   readonly eip?: number;
+  /** EFLAGS (bit 1 always reads as 1). */
   readonly eflags?: number;
 }
 

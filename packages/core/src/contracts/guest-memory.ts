@@ -55,7 +55,15 @@ export interface RecordLayout<K extends string> {
   /** Size of the record in bytes. */
   readonly size: number;
   /** Each field's offset and type. */
-  readonly fields: Readonly<Record<K, { readonly offset: number; readonly type: FieldType }>>;
+  readonly fields: Readonly<Record<K, RecordField>>;
+}
+
+/** Where a field of a {@link RecordLayout} sits and what it holds. */
+export interface RecordField {
+  /** Byte offset in the record. */
+  readonly offset: number;
+  /** The field's type. */
+  readonly type: FieldType;
 }
 
 /**
@@ -68,7 +76,7 @@ export interface RecordLayout<K extends string> {
  */
 export function defineRecordLayout<K extends string>(fields: Record<K, FieldType>): RecordLayout<K> {
   let offset = 0;
-  const out = {} as Record<K, { offset: number; type: FieldType }>;
+  const out = {} as Record<K, RecordField>;
   for (const name of Object.keys(fields) as K[]) {
     const type = fields[name];
     out[name] = { offset, type };
@@ -79,8 +87,18 @@ export function defineRecordLayout<K extends string>(fields: Record<K, FieldType
 
 /** The result of {@link readRecord}. */
 export type RecordResult<K extends string> =
-  | { readonly ok: true; readonly value: Record<K, number> }
-  | { readonly ok: false; readonly status: MemoryStatus };
+  | {
+      /** The record was read. */
+      readonly ok: true;
+      /** Its fields. */
+      readonly value: Record<K, number>;
+    }
+  | {
+      /** The record could not be read. */
+      readonly ok: false;
+      /** Why not. */
+      readonly status: MemoryStatus;
+    };
 
 /**
  * Reads one record from guest memory. 64-bit fields become numbers; a value above 2^53 − 1 yields
