@@ -32,6 +32,15 @@ export const TRANSLATION_CACHE_ENTRIES = 256;
 export const CR0_RESET_VALUE = 0x6000_0010;
 
 const TC_MASK = TRANSLATION_CACHE_ENTRIES - 1;
+// Module-local copies of the constants the TLB paths use (a plain local binding costs nothing
+// per use, whatever module system or test transform sits between this file and its imports).
+const ENTRY_GLOBAL = TlbEntry.Global;
+const ENTRY_FLAGS = TlbEntry.FlagMask;
+const ENTRY_WRITE = TlbEntry.WriteMask;
+const ENTRY_READ_EXEC = TlbEntry.ReadExecMask;
+const FAULT_P = PageFaultError.P;
+const FAULT_RSVD = PageFaultError.RSVD;
+const REASON_CAPACITY = FlushReason.Capacity;
 /** 4 MiB regions of the linear space, for INVLPG of large pages. */
 const LARGE_REGIONS = 1 << 10;
 const CR0_PDPTE_RELOAD = Cr0.PG | Cr0.CD | Cr0.NW;
@@ -223,20 +232,20 @@ export class Mmu implements Snapshotable {
     let entry = 0;
     const readOffset = bus.ramPageOffset(gfn, false);
     if (readOffset !== -1) {
-      entry = access & TlbEntry.ReadExecMask;
-      if ((access & TlbEntry.WriteMask) !== 0 && bus.ramPageOffset(gfn, true) === readOffset) {
-        entry |= access & TlbEntry.WriteMask;
+      entry = access & ENTRY_READ_EXEC;
+      if ((access & ENTRY_WRITE) !== 0 && bus.ramPageOffset(gfn, true) === readOffset) {
+        entry |= access & ENTRY_WRITE;
       }
       if (entry !== 0) entry |= readOffset;
-    } else if ((access & TlbEntry.WriteMask) !== 0) {
+    } else if ((access & ENTRY_WRITE) !== 0) {
       const writeOffset = bus.ramPageOffset(gfn, true);
-      if (writeOffset !== -1) entry = writeOffset | (access & TlbEntry.WriteMask);
+      if (writeOffset !== -1) entry = writeOffset | (access & ENTRY_WRITE);
     }
     const tlb = this.tlb;
     if (entry !== 0) {
-      if (global) entry |= TlbEntry.Global;
+      if (global) entry |= ENTRY_GLOBAL;
       if (tlb[page] === 0) {
-        if (this.#filledCount === TLB_FILL_CAPACITY) this.#flushEverything(FlushReason.Capacity);
+        if (this.#filledCount === TLB_FILL_CAPACITY) this.#flushEverything(REASON_CAPACITY);
         this.#filled[this.#filledCount++] = page;
       }
       tlb[page] = entry;
@@ -250,7 +259,7 @@ export class Mmu implements Snapshotable {
     const slot = page & TC_MASK;
     this.#tcTag[slot] = page + 1;
     this.#tcPage[slot] = pagePhysical;
-    this.#tcAccess[slot] = access & TlbEntry.FlagMask;
+    this.#tcAccess[slot] = access & ENTRY_FLAGS;
     this.#tcUsed = true;
   }
 
@@ -261,8 +270,8 @@ export class Mmu implements Snapshotable {
   pageFault(errorCode: number, linear: number): number {
     this.#faultErrorCode = errorCode;
     this.#faultAddress = linear >>> 0;
-    if ((errorCode & PageFaultError.RSVD) !== 0) this.#faultsReserved.value++;
-    else if ((errorCode & PageFaultError.P) !== 0) this.#faultsProtection.value++;
+    if ((errorCode & FAULT_RSVD) !== 0) this.#faultsReserved.value++;
+    else if ((errorCode & FAULT_P) !== 0) this.#faultsProtection.value++;
     else this.#faultsNotPresent.value++;
     return -1;
   }
@@ -433,7 +442,7 @@ export class Mmu implements Snapshotable {
       const page = filled[i]!;
       const entry = tlb[page]!;
       if (entry === 0) continue;
-      if ((entry & TlbEntry.Global) !== 0) {
+      if ((entry & ENTRY_GLOBAL) !== 0) {
         filled[kept++] = page;
       } else {
         tlb[page] = 0;

@@ -3,6 +3,7 @@ import type { Mmu } from './mmu.js';
 import { readTableDword, setTableBits } from './page-table-access.js';
 import {
   Cr0,
+  Cr4,
   Efer,
   PAE_RESERVED_HIGH,
   PDE32_4M_RESERVED,
@@ -11,13 +12,47 @@ import {
   PageEntry,
   PageFaultError,
   XD_HIGH,
-  Cr4,
 } from './paging-bits.js';
 import { PagingMode } from './paging-mode.js';
 import { AccessKind, TlbFlag } from './tlb-flag.js';
 
 const ALL_ACCESS = 0x3f;
+
+// Module-local copies of the constants the walk uses: a plain local binding costs nothing per use,
+// whatever module system or test transform sits between this file and its imports.
+const ENTRY_P = PageEntry.P;
+const ENTRY_RW = PageEntry.RW;
+const ENTRY_US = PageEntry.US;
+const ENTRY_A = PageEntry.A;
+const ENTRY_D = PageEntry.D;
+const ENTRY_PS = PageEntry.PS;
+const ENTRY_G = PageEntry.G;
+const FAULT_P = PageFaultError.P;
+const FAULT_RSVD_P = PageFaultError.P | PageFaultError.RSVD;
+const FAULT_WR = PageFaultError.WR;
+const FAULT_US = PageFaultError.US;
+const FAULT_ID = PageFaultError.ID;
+const CR0_WP = Cr0.WP;
+const CR4_PSE = Cr4.PSE;
+const CR4_PGE = Cr4.PGE;
+const EFER_NXE = Efer.NXE;
+const MODE_OFF = PagingMode.Off;
+const MODE_PAE = PagingMode.Pae;
+const KIND_WRITE = AccessKind.Write;
+const KIND_EXECUTE = AccessKind.Execute;
+const READ_SUPERVISOR = TlbFlag.ReadSupervisor;
+const READ_USER = TlbFlag.ReadUser;
+const READ_EXEC_USER = TlbFlag.ReadUser | TlbFlag.ExecUser;
+const WRITE_SUPERVISOR = TlbFlag.WriteSupervisor;
+const WRITE_USER = TlbFlag.WriteUser;
 const READ_EXEC_SUPERVISOR = TlbFlag.ReadSupervisor | TlbFlag.ExecSupervisor;
+const RESERVED_4M = PDE32_4M_RESERVED;
+const RESERVED_2M = PDE_PAE_2M_RESERVED;
+const RESERVED_PDPTE = PDPTE_RESERVED_LOW;
+const RESERVED_HIGH = PAE_RESERVED_HIGH;
+const XD = XD_HIGH;
+const readDword = readTableDword;
+const setEntryBits = setTableBits;
 
 /**
  * The guest page-table walker: translates a linear address the way the processor does with
@@ -76,7 +111,7 @@ export class PageWalker {
   walk(linear: number, kind: AccessKind, user: boolean): boolean {
     const mode = this.mmu.pagingMode;
     this.entryCount = 0;
-    if (mode === PagingMode.Off) {
+    if (mode === MODE_OFF) {
       this.pagePhysical = (linear & this.bus.a20Mask & 0xffff_f000) >>> 0;
       this.access = ALL_ACCESS;
       this.global = false;
@@ -84,7 +119,7 @@ export class PageWalker {
       return true;
     }
     this.#walks.value++;
-    return mode === PagingMode.Pae ? this.#walkPae(linear, kind, user) : this.#walk32(linear, kind, user);
+    return mode === MODE_PAE ? this.#walkPae(linear, kind, user) : this.#walk32(linear, kind, user);
   }
 
   /**
@@ -94,13 +129,13 @@ export class PageWalker {
    */
   protected readEntry(address: number, wide: boolean): number {
     this.#references.value++;
-    if (wide) this.high = readTableDword(this.bus, (address + 4) >>> 0);
-    return readTableDword(this.bus, address);
+    if (wide) this.high = readDword(this.bus, (address + 4) >>> 0);
+    return readDword(this.bus, address);
   }
 
   /** Sets accessed/dirty `bits` in the entry at `address` whose low doubleword is `low`. */
   protected setBits(address: number, low: number, bits: number): void {
-    setTableBits(this.bus, address, low, bits);
+    setEntryBits(this.bus, address, low, bits);
   }
 
   #walk32(linear: number, kind: AccessKind, user: boolean): boolean {
@@ -111,61 +146,61 @@ export class PageWalker {
     this.entryAddresses[0] = pdeAddress;
     this.entryCount = 1;
     const pde = this.readEntry(pdeAddress, false);
-    if ((pde & PageEntry.P) === 0) return this.#fault(0, kind, user);
-    if ((pde & PageEntry.PS) !== 0 && (mmu.cr4 & Cr4.PSE) !== 0) {
+    if ((pde & ENTRY_P) === 0) return this.#fault(0, kind, user);
+    if ((pde & ENTRY_PS) !== 0 && (mmu.cr4 & CR4_PSE) !== 0) {
       // A 4 MiB page (table 4-4): bits 21:13 are reserved without PSE-36 at MAXPHYADDR 32.
-      if ((pde & PDE32_4M_RESERVED) !== 0) return this.#fault(PageFaultError.P | PageFaultError.RSVD, kind, user);
+      if ((pde & RESERVED_4M) !== 0) return this.#fault(FAULT_RSVD_P, kind, user);
       const base = (pde & 0xffc0_0000) | (linear & 0x003f_f000);
-      return this.#finish(pdeAddress, pde, base, pde & PageEntry.US, pde & PageEntry.RW, false, true, kind, user);
+      return this.#finish(pdeAddress, pde, base, pde & ENTRY_US, pde & ENTRY_RW, false, true, kind, user);
     }
-    if ((pde & PageEntry.A) === 0) this.setBits(pdeAddress, pde, PageEntry.A);
+    if ((pde & ENTRY_A) === 0) this.setBits(pdeAddress, pde, ENTRY_A);
     const pteAddress = (((pde & 0xffff_f000) | ((linear >>> 10) & 0xffc)) & a20) >>> 0;
     this.entryAddresses[1] = pteAddress;
     this.entryCount = 2;
     const pte = this.readEntry(pteAddress, false);
-    if ((pte & PageEntry.P) === 0) return this.#fault(0, kind, user);
-    return this.#finish(pteAddress, pte, pte & 0xffff_f000, pde & pte & PageEntry.US, pde & pte & PageEntry.RW, false, false, kind, user);
+    if ((pte & ENTRY_P) === 0) return this.#fault(0, kind, user);
+    return this.#finish(pteAddress, pte, pte & 0xffff_f000, pde & pte & ENTRY_US, pde & pte & ENTRY_RW, false, false, kind, user);
   }
 
   #walkPae(linear: number, kind: AccessKind, user: boolean): boolean {
     const mmu = this.mmu;
     const a20 = this.bus.a20Mask;
-    const nxe = (mmu.efer & Efer.NXE) !== 0;
-    const reservedHigh = nxe ? PAE_RESERVED_HIGH : 0xffff_ffff;
+    const nxe = (mmu.efer & EFER_NXE) !== 0;
+    const reservedHigh = nxe ? RESERVED_HIGH : 0xffff_ffff;
     // §4.4.2: linear[31:30] selects a PDPTE register.
     const pdptes = mmu.pdptes;
     const index = linear >>> 30;
     const pdpte = pdptes[index << 1]!;
-    if ((pdpte & PageEntry.P) === 0) return this.#fault(0, kind, user);
+    if ((pdpte & ENTRY_P) === 0) return this.#fault(0, kind, user);
     // Loading invalid PDPTEs raises #GP at the MOV to CR; reaching one here means the CPU let the
     // write through anyway, so it faults as a reserved-bit violation rather than translating.
-    if ((pdpte & PDPTE_RESERVED_LOW) !== 0 || pdptes[(index << 1) | 1]! !== 0) {
-      return this.#fault(PageFaultError.P | PageFaultError.RSVD, kind, user);
+    if ((pdpte & RESERVED_PDPTE) !== 0 || pdptes[(index << 1) | 1]! !== 0) {
+      return this.#fault(FAULT_RSVD_P, kind, user);
     }
     const pdeAddress = (((pdpte & 0xffff_f000) | ((linear >>> 18) & 0xff8)) & a20) >>> 0;
     this.entryAddresses[0] = pdeAddress;
     this.entryCount = 1;
     const pde = this.readEntry(pdeAddress, true);
     const pdeHigh = this.high;
-    if ((pde & PageEntry.P) === 0) return this.#fault(0, kind, user);
-    if ((pdeHigh & reservedHigh) !== 0) return this.#fault(PageFaultError.P | PageFaultError.RSVD, kind, user);
-    let noExecute = nxe && (pdeHigh & XD_HIGH) !== 0;
-    if ((pde & PageEntry.PS) !== 0) {
+    if ((pde & ENTRY_P) === 0) return this.#fault(0, kind, user);
+    if ((pdeHigh & reservedHigh) !== 0) return this.#fault(FAULT_RSVD_P, kind, user);
+    let noExecute = nxe && (pdeHigh & XD) !== 0;
+    if ((pde & ENTRY_PS) !== 0) {
       // A 2 MiB page (table 4-9).
-      if ((pde & PDE_PAE_2M_RESERVED) !== 0) return this.#fault(PageFaultError.P | PageFaultError.RSVD, kind, user);
+      if ((pde & RESERVED_2M) !== 0) return this.#fault(FAULT_RSVD_P, kind, user);
       const base = (pde & 0xffe0_0000) | (linear & 0x001f_f000);
-      return this.#finish(pdeAddress, pde, base, pde & PageEntry.US, pde & PageEntry.RW, noExecute, true, kind, user);
+      return this.#finish(pdeAddress, pde, base, pde & ENTRY_US, pde & ENTRY_RW, noExecute, true, kind, user);
     }
-    if ((pde & PageEntry.A) === 0) this.setBits(pdeAddress, pde, PageEntry.A);
+    if ((pde & ENTRY_A) === 0) this.setBits(pdeAddress, pde, ENTRY_A);
     const pteAddress = (((pde & 0xffff_f000) | ((linear >>> 9) & 0xff8)) & a20) >>> 0;
     this.entryAddresses[1] = pteAddress;
     this.entryCount = 2;
     const pte = this.readEntry(pteAddress, true);
     const pteHigh = this.high;
-    if ((pte & PageEntry.P) === 0) return this.#fault(0, kind, user);
-    if ((pteHigh & reservedHigh) !== 0) return this.#fault(PageFaultError.P | PageFaultError.RSVD, kind, user);
-    noExecute ||= nxe && (pteHigh & XD_HIGH) !== 0;
-    return this.#finish(pteAddress, pte, pte & 0xffff_f000, pde & pte & PageEntry.US, pde & pte & PageEntry.RW, noExecute, false, kind, user);
+    if ((pte & ENTRY_P) === 0) return this.#fault(0, kind, user);
+    if ((pteHigh & reservedHigh) !== 0) return this.#fault(FAULT_RSVD_P, kind, user);
+    noExecute ||= nxe && (pteHigh & XD) !== 0;
+    return this.#finish(pteAddress, pte, pte & 0xffff_f000, pde & pte & ENTRY_US, pde & pte & ENTRY_RW, noExecute, false, kind, user);
   }
 
   /** Checks the access against the combined rights (§4.6), then sets A (and D) on the leaf. */
@@ -181,36 +216,36 @@ export class PageWalker {
     user: boolean,
   ): boolean {
     const mmu = this.mmu;
-    let rights = noExecute ? TlbFlag.ReadSupervisor : READ_EXEC_SUPERVISOR;
-    if (userAllowed !== 0) rights |= noExecute ? TlbFlag.ReadUser : TlbFlag.ReadUser | TlbFlag.ExecUser;
+    let rights = noExecute ? READ_SUPERVISOR : READ_EXEC_SUPERVISOR;
+    if (userAllowed !== 0) rights |= noExecute ? READ_USER : READ_EXEC_USER;
     let writeRights = 0;
     // Supervisor writes ignore R/W unless CR0.WP = 1; user writes need U/S and R/W everywhere.
-    if (writeAllowed !== 0 || (mmu.cr0 & Cr0.WP) === 0) writeRights |= TlbFlag.WriteSupervisor;
-    if (writeAllowed !== 0 && userAllowed !== 0) writeRights |= TlbFlag.WriteUser;
+    if (writeAllowed !== 0 || (mmu.cr0 & CR0_WP) === 0) writeRights |= WRITE_SUPERVISOR;
+    if (writeAllowed !== 0 && userAllowed !== 0) writeRights |= WRITE_USER;
     const need = 1 << ((kind << 1) | (user ? 1 : 0));
-    if (((rights | writeRights) & need) === 0) return this.#fault(PageFaultError.P, kind, user);
-    let dirty = (leaf & PageEntry.D) !== 0;
-    if (kind === AccessKind.Write) {
-      if (!dirty || (leaf & PageEntry.A) === 0) this.setBits(leafAddress, leaf, PageEntry.A | PageEntry.D);
+    if (((rights | writeRights) & need) === 0) return this.#fault(FAULT_P, kind, user);
+    let dirty = (leaf & ENTRY_D) !== 0;
+    if (kind === KIND_WRITE) {
+      if (!dirty || (leaf & ENTRY_A) === 0) this.setBits(leafAddress, leaf, ENTRY_A | ENTRY_D);
       dirty = true;
-    } else if ((leaf & PageEntry.A) === 0) {
-      this.setBits(leafAddress, leaf, PageEntry.A);
+    } else if ((leaf & ENTRY_A) === 0) {
+      this.setBits(leafAddress, leaf, ENTRY_A);
     }
     this.pagePhysical = (base & this.bus.a20Mask) >>> 0;
     // A translation cached before the first write must not allow writes: they walk again and set D.
     this.access = dirty ? rights | writeRights : rights;
-    this.global = (leaf & PageEntry.G) !== 0 && (mmu.cr4 & Cr4.PGE) !== 0;
+    this.global = (leaf & ENTRY_G) !== 0 && (mmu.cr4 & CR4_PGE) !== 0;
     this.largePage = large;
     return true;
   }
 
   #fault(code: number, kind: AccessKind, user: boolean): boolean {
     let error = code;
-    if (kind === AccessKind.Write) error |= PageFaultError.WR;
-    if (user) error |= PageFaultError.US;
+    if (kind === KIND_WRITE) error |= FAULT_WR;
+    if (user) error |= FAULT_US;
     // §4.7: I/D is reported only with CR4.PAE = 1 and EFER.NXE = 1 (SMEP is not supported).
-    if (kind === AccessKind.Execute && this.mmu.pagingMode === PagingMode.Pae && (this.mmu.efer & Efer.NXE) !== 0) {
-      error |= PageFaultError.ID;
+    if (kind === KIND_EXECUTE && this.mmu.pagingMode === MODE_PAE && (this.mmu.efer & EFER_NXE) !== 0) {
+      error |= FAULT_ID;
     }
     this.errorCode = error;
     return false;
