@@ -222,6 +222,17 @@ describe('TLB flushes', () => {
     expect(f.mmu.translate(0x00bf_f000, AccessKind.Read, false)).toBe(0x017f_f000);
   });
 
+  it('INVLPG anywhere in a 4 MiB page that maps MMIO drops the cached translations of its other pieces', () => {
+    const f = pagingFixture(32 << 20);
+    for (let gfn = 0x1000; gfn < 0x1800; gfn++) f.bus.mmio.add(gfn);
+    setPde32(f.bus, 0x0080_0000, 0x0100_0000 | P | RW | PS | D);
+    f.mmu.setControl(PG, PD32, Cr4.PSE, 0);
+    expect(f.mmu.translate(0x0080_1000, AccessKind.Read, false)).toBe(0x0100_1000);
+    setPde32(f.bus, 0x0080_0000, 0x0140_0000 | P | RW | PS | D);
+    f.mmu.invlpg(0x0090_0000);
+    expect(f.mmu.translate(0x0080_1000, AccessKind.Read, false)).toBe(0x0140_1000);
+  });
+
   it('INVLPG drops a cached MMIO translation', () => {
     const f = pagingFixture();
     f.bus.mmio.add(0x80);

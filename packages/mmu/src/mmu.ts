@@ -249,12 +249,13 @@ export class Mmu implements Snapshotable {
         this.#filled[this.#filledCount++] = page;
       }
       tlb[page] = entry;
-      if (largePage) {
-        this.#largeRegions[page >>> 10] = 1;
-        this.#anyLarge = true;
-      }
     } else {
       tlb[page] = 0;
+    }
+    if (largePage) {
+      // Marked even without a TLB entry: the translation cache below may hold the piece.
+      this.#largeRegions[page >>> 10] = 1;
+      this.#anyLarge = true;
     }
     const slot = page & TC_MASK;
     this.#tcTag[slot] = page + 1;
