@@ -1,3 +1,5 @@
+import { PopekError } from '@popek/core';
+
 /**
  * What went wrong while building a guest image, as a machine-readable category.
  *
@@ -20,9 +22,9 @@ export type GuestImageErrorCode =
  * Base class of every error the guest-image builder raises on purpose. Its message is written for
  * the person running `popek`: a front end should print `message` alone, without a stack trace.
  */
-export class GuestImageError extends Error {
+export class GuestImageError extends PopekError {
   /** The error's category. */
-  readonly code: GuestImageErrorCode;
+  declare readonly code: GuestImageErrorCode;
 
   /**
    * @param code - the error's category
@@ -30,8 +32,7 @@ export class GuestImageError extends Error {
    * @param options - the underlying cause, if any
    */
   constructor(code: GuestImageErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = new.target.name;
-    this.code = code;
   }
 }
