@@ -50,10 +50,15 @@ const CR4_FLUSH_ALL = Cr4.PAE | Cr4.PGE | Cr4.PSE;
 
 /** The saved MMU state: the control values and the PDPTE registers (low, high doublewords). */
 export type MmuState = {
+  /** CR0 (uint32). */
   readonly cr0: number;
+  /** CR3 (uint32). */
   readonly cr3: number;
+  /** CR4 (uint32). */
   readonly cr4: number;
+  /** IA32_EFER, low doubleword (uint32). */
   readonly efer: number;
+  /** The four PDPTE registers as low, high doubleword pairs. */
   readonly pdptes: Uint32Array;
 };
 
@@ -228,6 +233,7 @@ export class Mmu implements Snapshotable {
   fill(linear: number, pagePhysical: number, access: number, global: boolean, largePage: boolean): void {
     const page = linear >>> 12;
     const gfn = pagePhysical >>> 12;
+    const physicalBase = (gfn << 12) >>> 0;
     const bus = this.bus;
     let entry = 0;
     const readOffset = bus.ramPageOffset(gfn, false);
@@ -259,7 +265,7 @@ export class Mmu implements Snapshotable {
     }
     const slot = page & TC_MASK;
     this.#tcTag[slot] = page + 1;
-    this.#tcPage[slot] = pagePhysical;
+    this.#tcPage[slot] = physicalBase;
     this.#tcAccess[slot] = access & ENTRY_FLAGS;
     this.#tcUsed = true;
   }
