@@ -1,0 +1,8 @@
+import { serviceId } from '@popek/core';
+import type { CpuMmu } from './cpu-mmu.js';
+
+/**
+ * The MMU as the CPU receives it. The CPU module aliases it to `@popek/mmu`'s `Mmu` class token,
+ * so a profile binds the MMU once; tests bind any {@link CpuMmu}-shaped object.
+ */
+export const CpuMmuToken = serviceId<CpuMmu>('@popek/cpu-x86:CpuMmu');

@@ -1,0 +1,45 @@
+import { decodeState, encodeState } from '@popek/core';
+import { describe, expect, it } from 'vitest';
+import { SliceExit } from '@popek/core';
+import { assemble } from '../test/support/nasm.js';
+import { flatProtected, makeCpu } from '../test/support/machine.js';
+
+function load(t: ReturnType<typeof makeCpu>, at: number, src: string): void {
+  t.bus.ram.set(assemble(`bits 32\norg ${at}\n${src}`), at);
+}
+
+describe('X86Cpu', () => {
+  it('runs a counting loop in flat protected mode and halts', () => {
+    const t = makeCpu();
+    load(t, 0x1000, `
+      xor eax, eax
+      mov ecx, 10
+    l: add eax, ecx
+      loop l
+      hlt`);
+    flatProtected(t.cpu, 0x1000);
+    expect(t.cpu.runSlice(1000)).toBe(SliceExit.Halted);
+    expect(t.cpu.regs[0]).toBe(55);
+    expect(t.cpu.retired()).toBe(2 + 20 + 1);
+  });
+
+  it('starts at F000:FFF0 in real mode after reset', () => {
+    const t = makeCpu();
+    expect(t.cpu.segSel[1]).toBe(0xf000);
+    expect(t.cpu.eip).toBe(0xfff0);
+    expect(t.cpu.protectedMode).toBe(false);
+  });
+
+  it('round-trips its state through a snapshot', () => {
+    const t = makeCpu();
+    load(t, 0x1000, `mov eax, 0x12345678\n mov ebx, eax\n add ebx, 0x80000000\n hlt`);
+    flatProtected(t.cpu, 0x1000);
+    t.cpu.runSlice(3);
+    const a = encodeState(t.cpu.saveState());
+    const u = makeCpu();
+    u.cpu.loadState(decodeState(a));
+    expect(encodeState(u.cpu.saveState())).toEqual(a);
+    expect(u.cpu.regs[3]).toBe(t.cpu.regs[3]);
+    expect(u.cpu.cf()).toBe(t.cpu.cf());
+  });
+});

@@ -1,0 +1,79 @@
+import type { SliceExit } from '@popek/core';
+import type { X86Cpu } from './cpu.js';
+import { OPCODE_INFO, formOf, type OpcodeForm } from './opcode-table.js';
+
+/** What the interpreter does after a policy saw an instruction. */
+export const PolicyAction = {
+  /** Execute the instruction with its native semantics. */
+  Execute: 0,
+  /**
+   * The policy handled it (emulated it and set `cpu.ip` to the next instruction, or redirected
+   * control): the interpreter does not execute it. To make the instruction trap instead, the
+   * policy calls `cpu.raise(vector, error)`, which throws and never returns.
+   */
+  Handled: 1,
+} as const;
+
+/** One of the {@link PolicyAction} values. */
+export type PolicyAction = (typeof PolicyAction)[keyof typeof PolicyAction];
+
+/**
+ * An engine that runs slices in place of the reference interpreter (the binary translator). It
+ * drives the same `X86Cpu` state; it may call `cpu.interpretSlice(n)` to fall back.
+ */
+export interface ExecutionEngine {
+  /** Short name for metrics (`bt`). */
+  readonly name: string;
+  /** Runs at most `maxInstructions` instructions, as `Processor.runSlice`. */
+  runSlice(cpu: X86Cpu, maxInstructions: number): SliceExit;
+}
+
+/**
+ * What a CPU-mode plugin (trap-and-emulate, binary translation, hardware assist) supplies to the
+ * CPU: a policy over the instruction classes of the opcode table, and optionally its own engine.
+ * See DESIGN.md, "The engine/policy seam".
+ *
+ * The default (no policy) is native semantics and costs nothing: the interpreter's dispatch table
+ * is then the plain one. Installing a policy wraps only the dispatch entries of opcodes that have
+ * an intercepted form, once, at install time.
+ */
+export interface ExecutionPolicy {
+  /** Short name (`trap-emulate`). */
+  readonly name: string;
+  /**
+   * Bit mask over `InstructionClass`: bit `1 << cls` set means instructions of that class are
+   * shown to {@link onInstruction} before they execute.
+   */
+  readonly intercept: number;
+  /**
+   * Called after the prefixes and opcode are decoded (`cpu.ip` points at the ModRM byte or the
+   * immediate; `cpu.eip` at the first prefix) and before the instruction runs.
+   */
+  onInstruction?(cpu: X86Cpu, form: OpcodeForm): PolicyAction;
+  /** An engine that replaces the interpreter's slice loop. */
+  readonly engine?: ExecutionEngine;
+}
+
+/** Wraps the dispatch entries of `cpu` whose forms fall in the policy's intercepted classes. */
+export function installPolicy(cpu: X86Cpu, policy: ExecutionPolicy): void {
+  const hook = policy.onInstruction;
+  const mask = policy.intercept;
+  if (hook === undefined || mask === 0) return;
+  for (let i = 0; i < 512; i++) {
+    const info = OPCODE_INFO[i]!;
+    if (!info.forms.some((f) => (mask & (1 << f.cls)) !== 0)) continue;
+    const inner = cpu.ops[i]!;
+    const index = i;
+    const single = info.forms.length === 1 && info.forms[0]!.ext < 0 ? info.forms[0]! : undefined;
+    cpu.ops[i] = (c: X86Cpu): void => {
+      let form = single;
+      if (form === undefined) {
+        const modrm = c.fetch8();
+        c.ip = (c.ip - 1) | 0;
+        form = formOf(index, modrm);
+      }
+      if (form !== undefined && (mask & (1 << form.cls)) !== 0 && hook.call(policy, c, form) === PolicyAction.Handled) return;
+      inner(c);
+    };
+  }
+}

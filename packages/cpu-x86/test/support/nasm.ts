@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Whether nasm is on the PATH. */
+export const hasNasm: boolean = (() => {
+  try {
+    execFileSync('nasm', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Assembles `source` as a flat binary (`nasm -f bin`) and returns its bytes. */
+export function assemble(source: string): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'popek-nasm-'));
+  try {
+    writeFileSync(join(dir, 'a.asm'), source);
+    execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'a.bin'), join(dir, 'a.asm')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return new Uint8Array(readFileSync(join(dir, 'a.bin')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
