@@ -246,7 +246,7 @@ export class PciFunction {
   readConfig(reg: number, width: AccessWidth): number {
     const dc = this.#request.deviceConfig;
     if (reg >= PCI_HEADER_SIZE && dc !== undefined && this.#capAt(reg, width) === undefined) {
-      return dc.read(reg, width) & (width === 4 ? 0xffff_ffff : width === 2 ? 0xffff : 0xff);
+      return width === 4 ? dc.read(reg, 4) >>> 0 : dc.read(reg, width) & (width === 2 ? 0xffff : 0xff);
     }
     let value = 0;
     for (let i = width - 1; i >= 0; i--) value = value * 256 + this.#readByte(reg + i);
@@ -283,6 +283,16 @@ export class PciFunction {
     } else if (bars) {
       this.#refreshBars();
     }
+  }
+
+  /**
+   * Sets write-one-to-clear status bits (a received master abort, a detected parity error), as
+   * the function's hardware does when the event happens; the guest clears them by writing ones.
+   */
+  raiseStatus(bits: number): void {
+    const set = bits & PCI_STATUS_W1C;
+    this.#config[PCI_STATUS]! |= set & 0xff;
+    this.#config[PCI_STATUS + 1]! |= set >>> 8;
   }
 
   /** Drives INTx# (through the function's {@link PciIntxLine}). */
