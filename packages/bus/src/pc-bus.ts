@@ -629,15 +629,21 @@ export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, Mem
    * @throws TypeError when the state does not fit this machine
    */
   loadState(state: StateValue): void {
-    this.p2m.load(field(state, 'memory'));
     const a20 = booleanField(state, 'a20');
+    const memory = field(state, 'memory');
+    const hostBridge = bytesField(state, 'hostBridge');
+    const isaBridge = bytesField(state, 'isaBridge');
+    const pci = field(state, 'pci');
+    const irqLevels = bytesField(state, 'irqLevels');
+    if (irqLevels.length !== this.irqs.sourceCount) throw new TypeError(`snapshot has ${irqLevels.length} interrupt sources; this machine has ${this.irqs.sourceCount}`);
     this.a20Mask = a20 ? 0xffff_ffff : 0xffef_ffff;
     this.#a20GfnMask = this.a20Mask >>> PAGE_SHIFT;
-    this.hostBridge.registers.load(bytesField(state, 'hostBridge'));
-    this.isaBridge.registers.load(bytesField(state, 'isaBridge'));
-    this.pci.load(field(state, 'pci'));
-    this.irqs.restore(bytesField(state, 'irqLevels'), this.isaBridge.routes());
-    this.#notify();
+    // Loading the P2M tells the mapping listeners (once), A20 included.
+    this.p2m.load(memory);
+    this.hostBridge.registers.load(hostBridge);
+    this.isaBridge.registers.load(isaBridge);
+    this.pci.load(pci);
+    this.irqs.restore(irqLevels, this.isaBridge.routes());
   }
 }
 
