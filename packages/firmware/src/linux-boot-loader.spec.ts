@@ -1,6 +1,6 @@
 import { FLAT_CODE_ACCESS_RIGHTS, FLAT_DATA_ACCESS_RIGHTS, FlatGuestMemory, isPopekError, type MemoryRegion } from '@popek/core';
 import { describe, expect, it } from 'vitest';
-import { buildBzImage, cstring, e820Of, FakeBootCpu, FakeLayout, pcLayout, patternBytes, u16, u32, u64, u8 } from '../test/fixtures.js';
+import { buildBzImage, cstring, e820Of, FakeBootCpu, FakeLayout, HoleyMemory, pcLayout, patternBytes, u16, u32, u64, u8 } from '../test/fixtures.js';
 import { placeAcpiTables } from './acpi-tables.js';
 import type { LinuxBootOptions } from './boot-options.js';
 import { BootParams, describeLinuxPlan, LinuxBootLoader, LinuxLowMemory } from './linux-boot-loader.js';
@@ -90,6 +90,20 @@ describe('LinuxBootLoader', () => {
       { base: 0xe000_0000, size: 0x2000_0000, type: 2 },
       { base: 0x1_0000_0000, size: 0x4000_0000, type: 1 },
     ]);
+  });
+
+  it('reserves the EBDA and points boot_params at it when the ACPI tables fall back there', () => {
+    const memory = new HoleyMemory(32 * MiB, 0xa_0000, 0x10_0000);
+    const loader = new LinuxBootLoader(memory, pcLayout(32 * MiB, 'rom'));
+    const plan = loader.plan(linux(buildBzImage()), placeAcpiTables(memory));
+    loader.load(plan, new FakeBootCpu());
+    expect(e820Of(plan.bootParams).slice(0, 2)).toEqual([
+      { base: 0, size: 0x9_fc00, type: 1 },
+      { base: 0x9_fc00, size: 0x6_0400, type: 2 },
+    ]);
+    expect(u64(plan.bootParams, BootParams.ACPI_RSDP_ADDR)).toBe(0x9_fc00);
+    expect(u16(memory.bytes, 0x40e)).toBe(0x9fc0);
+    expect(String.fromCharCode(...memory.bytes.subarray(0x9_fc00, 0x9_fc08))).toBe('RSD PTR ');
   });
 
   it('loads the protected-mode code at 0x100000 and writes the boot GDT', () => {
