@@ -490,9 +490,8 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
     }
   }
 
-  /** A character left the transmitter: to the receiver in loopback, else towards the backend. */
+  /** A character left the transmitter: to the receiver in loopback (which keeps the word length), else towards the backend. */
   #transmitted(value: number): void {
-    const ch = value & this.#wordMask;
     this.#txBytes.value++;
     if (this.#lcr & Lcr.SBC) {
       // The line is held spacing: the character never reaches the other end.
@@ -500,10 +499,12 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
       return;
     }
     if (this.#mcr & Mcr.LOOP) {
-      this.#receive(ch, 0);
+      this.#receive(value, 0);
       return;
     }
-    this.#output[this.#outputLength++] = ch;
+    // The host gets the byte as written: a terminal reading 8 bits should not see a guest that
+    // never programmed LCR (5-bit words at reset) as garbage. The word length applies to receivers.
+    this.#output[this.#outputLength++] = value;
     if (this.#outputLength >= (this.#fast ? UART_OUTPUT_STAGING_BYTES : REALISTIC_FLUSH_BYTES)) this.#flushOutput();
     else if (this.#fast && !this.#txTimer.armed) this.#clock.arm(this.#txTimer, this.#clock.nowNs());
   }

@@ -47,7 +47,7 @@ export interface Harness {
   readonly base: number;
   /** Guest time in ns. */
   now(): number;
-  /** Advances guest time by `ns`, firing each timer at its deadline as a deterministic machine does. */
+  /** Advances guest time by `ns` (rounded to whole ns), firing each timer at its deadline as a deterministic machine does. */
   advance(ns: number): void;
   /** Reads register `offset` (a byte, through the bus). */
   inb(offset: number): number;
@@ -69,8 +69,10 @@ export interface HarnessOptions {
 /** Builds a powered-on UART at 0x3F8 (reset once, as the machine does at build). */
 export function makeHarness(options: HarnessOptions = {}): Harness & { backend: CharBackend } {
   const clock = options.clock ?? new CoreClock({ mode: 'deterministic', instructionsPerSecond: 1e9 });
-  let retired = options.startNs ?? 0;
+  // Guest time is startNs + retired instructions (1 ns each), kept integral so deadlines compare exactly.
+  let retired = 0;
   clock.setInstructionCounter({ retired: () => retired });
+  clock.loadState({ mode: 'deterministic', baseNs: Math.round(options.startNs ?? 0), retiredBase: 0, timers: [] });
   const metrics = new MetricsRegistry();
   const backend = options.backend ?? new BufferCharBackend();
   const uart = new Uart16550({ id: 'com1', base: 0x3f8, irq: 4, timing: options.timing ?? 'realistic' }, clock, metrics, backend);
@@ -80,15 +82,15 @@ export function makeHarness(options: HarnessOptions = {}): Harness & { backend: 
   const bus = new FlatPhysicalBus(4096);
   bus.mapPorts(0x3f8, 8, uart);
   const advance = (ns: number): void => {
-    const target = retired + ns;
+    const target = clock.nowNs() + Math.round(ns);
     for (let guard = 0; guard < 10_000_000; guard++) {
       const next = clock.nextDeadlineNs();
       if (next > target) {
-        retired = target;
+        retired += target - clock.nowNs();
         clock.runDue();
         return;
       }
-      retired = Math.max(retired, Math.ceil(next));
+      retired += Math.max(0, Math.ceil(next) - clock.nowNs());
       clock.runDue();
     }
     throw new Error('advance did not converge');
@@ -101,7 +103,7 @@ export function makeHarness(options: HarnessOptions = {}): Harness & { backend: 
     irq,
     bus,
     base: 0x3f8,
-    now: () => retired,
+    now: () => clock.nowNs(),
     advance,
     inb: (offset) => bus.ioRead(0x3f8 + offset, 1),
     outb: (offset, value) => bus.ioWrite(0x3f8 + offset, 1, value),

@@ -83,6 +83,11 @@ export class TcpCharBackend implements CharBackend, LifecycleContribution {
     return this.#client !== undefined;
   }
 
+  /** Client input bytes the guest has not taken yet. */
+  get pendingInput(): number {
+    return this.#queue.length;
+  }
+
   /** Output bytes dropped because the client fell behind. */
   get droppedOutput(): number {
     return this.#dropped;
