@@ -27,8 +27,13 @@ const RESP_RESEND = 0xfe;
 const KEYBOARD_ID = [0xab, 0x83] as const;
 /** Default typematic byte: 10.9 characters per second, 500 ms delay. */
 const DEFAULT_TYPEMATIC = 0x2b;
-/** A keyboard buffers 16 bytes (IBM reference: "16-byte buffer"). */
-export const KEYBOARD_BUFFER_BYTES = 16;
+/**
+ * The keyboard's buffer. A real keyboard holds 16 bytes, but it clocks them out a millisecond
+ * apart while this model hands them over at once; with the controller's output buffer, 15 keep
+ * the total at the 16 bytes Linux's i8042_flush() drains before it declares the controller
+ * dead, so keys typed during boot cannot make the guest lose its keyboard.
+ */
+export const KEYBOARD_BUFFER_BYTES = 15;
 
 /**
  * A PS/2 keyboard as the i8042 sees it: bytes in (commands from the host), bytes out (responses
