@@ -3,14 +3,23 @@ export const ACPI_TABLE_HEADER_BYTES = 36;
 
 /** Offsets in the System Description Table Header (ACPI 6.5 §5.2.6, Table 5.4). */
 export const AcpiHeader = {
+  /** Signature (4 ASCII bytes). */
   SIGNATURE: 0,
+  /** Length of the whole table. */
   LENGTH: 4,
+  /** Revision of the table structure. */
   REVISION: 8,
+  /** Checksum: the table sums to 0. */
   CHECKSUM: 9,
+  /** OEM ID (6 bytes). */
   OEM_ID: 10,
+  /** OEM table ID (8 bytes). */
   OEM_TABLE_ID: 16,
+  /** OEM revision. */
   OEM_REVISION: 24,
+  /** Creator ID (4 bytes). */
   CREATOR_ID: 28,
+  /** Creator revision. */
   CREATOR_REVISION: 32,
 } as const;
 

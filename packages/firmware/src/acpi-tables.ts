@@ -7,13 +7,21 @@ import { writeGuest } from './guest-writes.js';
 
 /** RSDP fields (ACPI 6.5 §5.2.5.3, Table 5.3). */
 export const Rsdp = {
+  /** "RSD PTR " (8 bytes). */
   SIGNATURE: 0,
+  /** Checksum of the first 20 bytes. */
   CHECKSUM: 8,
+  /** OEM ID (6 bytes). */
   OEM_ID: 9,
+  /** 0 for ACPI 1.0, 2 for 2.0 and later. */
   REVISION: 15,
+  /** 32-bit RSDT address. */
   RSDT_ADDRESS: 16,
+  /** Length of the whole structure (2.0+). */
   LENGTH: 20,
+  /** 64-bit XSDT address (2.0+). */
   XSDT_ADDRESS: 24,
+  /** Checksum of the whole structure (2.0+). */
   EXTENDED_CHECKSUM: 32,
   /** The ACPI 1.0 part, covered by `CHECKSUM`. */
   V1_BYTES: 20,
@@ -23,49 +31,93 @@ export const Rsdp = {
 
 /** FADT fields (ACPI 6.5 §5.2.9, Table 5.9). */
 export const Fadt = {
+  /** FIRMWARE_CTRL (u32): FACS address. */
   FIRMWARE_CTRL: 36,
+  /** DSDT (u32): DSDT address. */
   DSDT: 40,
+  /** Preferred_PM_Profile (u8). */
   PREFERRED_PM_PROFILE: 45,
+  /** SCI_INT (u16): the SCI's interrupt. */
   SCI_INT: 46,
+  /** SMI_CMD (u32): SMI command port; 0 means always in ACPI mode. */
   SMI_CMD: 48,
+  /** ACPI_ENABLE (u8): value written to SMI_CMD to enter ACPI mode. */
   ACPI_ENABLE: 52,
+  /** ACPI_DISABLE (u8). */
   ACPI_DISABLE: 53,
+  /** PM1a_EVT_BLK (u32): PM1a event block port. */
   PM1A_EVT_BLK: 56,
+  /** PM1b_EVT_BLK (u32). */
   PM1B_EVT_BLK: 60,
+  /** PM1a_CNT_BLK (u32): PM1a control block port. */
   PM1A_CNT_BLK: 64,
+  /** PM1b_CNT_BLK (u32). */
   PM1B_CNT_BLK: 68,
+  /** PM2_CNT_BLK (u32). */
   PM2_CNT_BLK: 72,
+  /** PM_TMR_BLK (u32): PM timer port. */
   PM_TMR_BLK: 76,
+  /** GPE0_BLK (u32). */
   GPE0_BLK: 80,
+  /** GPE1_BLK (u32). */
   GPE1_BLK: 84,
+  /** PM1_EVT_LEN (u8). */
   PM1_EVT_LEN: 88,
+  /** PM1_CNT_LEN (u8). */
   PM1_CNT_LEN: 89,
+  /** PM2_CNT_LEN (u8). */
   PM2_CNT_LEN: 90,
+  /** PM_TMR_LEN (u8). */
   PM_TMR_LEN: 91,
+  /** GPE0_BLK_LEN (u8). */
   GPE0_BLK_LEN: 92,
+  /** GPE1_BLK_LEN (u8). */
   GPE1_BLK_LEN: 93,
+  /** P_LVL2_LAT (u16): C2 latency; above 100 means no C2. */
   P_LVL2_LAT: 96,
+  /** P_LVL3_LAT (u16): C3 latency; above 1000 means no C3. */
   P_LVL3_LAT: 98,
+  /** DAY_ALRM (u8): RTC day-of-month alarm index. */
   DAY_ALRM: 106,
+  /** MON_ALRM (u8): RTC month alarm index. */
   MON_ALRM: 107,
+  /** CENTURY (u8): RTC century index. */
   CENTURY: 108,
+  /** IAPC_BOOT_ARCH (u16). */
   IAPC_BOOT_ARCH: 109,
+  /** Flags (u32): fixed feature flags. */
   FLAGS: 112,
+  /** RESET_REG (GAS). */
   RESET_REG: 116,
+  /** RESET_VALUE (u8). */
   RESET_VALUE: 128,
+  /** FADT Minor Version (u8). */
   MINOR_VERSION: 131,
+  /** X_FIRMWARE_CTRL (u64). */
   X_FIRMWARE_CTRL: 132,
+  /** X_DSDT (u64). */
   X_DSDT: 140,
+  /** X_PM1a_EVT_BLK (GAS). */
   X_PM1A_EVT_BLK: 148,
+  /** X_PM1b_EVT_BLK (GAS). */
   X_PM1B_EVT_BLK: 160,
+  /** X_PM1a_CNT_BLK (GAS). */
   X_PM1A_CNT_BLK: 172,
+  /** X_PM1b_CNT_BLK (GAS). */
   X_PM1B_CNT_BLK: 184,
+  /** X_PM2_CNT_BLK (GAS). */
   X_PM2_CNT_BLK: 196,
+  /** X_PM_TMR_BLK (GAS). */
   X_PM_TMR_BLK: 208,
+  /** X_GPE0_BLK (GAS). */
   X_GPE0_BLK: 220,
+  /** X_GPE1_BLK (GAS). */
   X_GPE1_BLK: 232,
+  /** SLEEP_CONTROL_REG (GAS, hardware-reduced only). */
   SLEEP_CONTROL_REG: 244,
+  /** SLEEP_STATUS_REG (GAS, hardware-reduced only). */
   SLEEP_STATUS_REG: 256,
+  /** Hypervisor Vendor Identity (8 bytes). */
   HYPERVISOR_VENDOR_ID: 268,
   /** Length of a revision-6 FADT (ACPI 6.0 and later). */
   BYTES: 276,
@@ -104,9 +156,25 @@ export const IapcBootArch = {
 } as const;
 
 /** Generic Address Structure address spaces (ACPI 6.5 §5.2.3.2, Table 5.1). */
-export const GasSpace = { SystemMemory: 0, SystemIo: 1 } as const;
+export const GasSpace = {
+  /** System memory space. */
+  SystemMemory: 0,
+  /** System I/O space. */
+  SystemIo: 1,
+} as const;
 /** Generic Address Structure access sizes (ACPI 6.5 §5.2.3.2). */
-export const GasAccess = { Undefined: 0, Byte: 1, Word: 2, DWord: 3, QWord: 4 } as const;
+export const GasAccess = {
+  /** Undefined (legacy): use the register bit width. */
+  Undefined: 0,
+  /** Byte access. */
+  Byte: 1,
+  /** 16-bit access. */
+  Word: 2,
+  /** 32-bit access. */
+  DWord: 3,
+  /** 64-bit access. */
+  QWord: 4,
+} as const;
 
 /**
  * What the chipset offers the ACPI tables describe: the fixed-hardware register blocks, the SCI
@@ -374,7 +442,7 @@ export interface AcpiPlacement {
  * EBDA at 0x9FC00 (reported reserved, with the BDA pointing at it). Both are places Linux's and
  * other OSes' legacy RSDP scan looks.
  *
- * @throws {@link PopekError} `acpi-no-room` when neither is RAM
+ * @throws `PopekError` `acpi-no-room` when neither is RAM
  */
 export function placeAcpiTables(memory: GuestMemory, tables: AcpiTables = new AcpiTables()): AcpiPlacement {
   if (memory.isRam(ACPI_TABLES_BASE, tables.size)) {

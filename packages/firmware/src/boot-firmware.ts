@@ -19,7 +19,19 @@ import { LinuxBootLoader, type LinuxBootPlan } from './linux-boot-loader.js';
 import { MultibootLoader, type MultibootPlan } from './multiboot-loader.js';
 
 /** The plan of whichever protocol the boot options select. */
-export type BootPlan = { readonly kind: 'linux'; readonly plan: LinuxBootPlan } | { readonly kind: 'multiboot'; readonly plan: MultibootPlan };
+export type BootPlan =
+  | {
+      /** The Linux boot protocol. */
+      readonly kind: 'linux';
+      /** What the Linux loader writes and sets. */
+      readonly plan: LinuxBootPlan;
+    }
+  | {
+      /** Multiboot v1. */
+      readonly kind: 'multiboot';
+      /** What the Multiboot loader writes and sets. */
+      readonly plan: MultibootPlan;
+    };
 
 /**
  * What identifies a machine's boot configuration: the protocol, CRC-32s of the images, the
@@ -51,7 +63,7 @@ export function bootFingerprint(options: BootOptions, acpi: AcpiOptions = DEFAUL
 
 /**
  * The machine's firmware: at build it validates the boot image and plans its loading (so a bad
- * image makes `Machine.build` throw a {@link PopekError} before anything runs); at power-on and
+ * image makes `Machine.build` throw a `PopekError` before anything runs); at power-on and
  * every reset it opens the A20 gate, writes the ACPI tables, loads the image and sets the CPU's
  * entry state.
  *

@@ -61,7 +61,7 @@ export const MAX_CMDLINE_BYTES = 0x1_0000;
 
 /**
  * Checks the shape of boot options given by a host (possibly from untyped JavaScript), so that a
- * mistake is a clear {@link PopekError} (`boot-options-invalid`) rather than a crash later.
+ * mistake is a clear `PopekError` (`boot-options-invalid`) rather than a crash later.
  *
  * @returns the options, typed
  */

@@ -7,38 +7,71 @@ import { hex } from './guest-writes.js';
  * offsets in the image file and in `struct boot_params` (the zero page).
  */
 export const SetupHeader = {
+  /** setup_sects (u8): setup sectors after the boot sector; 0 means 4. */
   SETUP_SECTS: 0x1f1,
+  /** root_flags (u16): mount the root read-only (deprecated). */
   ROOT_FLAGS: 0x1f2,
+  /** syssize (u32, 2.04+): protected-mode code size in 16-byte paragraphs. */
   SYSSIZE: 0x1f4,
+  /** vid_mode (u16): video mode control, written by the loader. */
   VID_MODE: 0x1fa,
+  /** boot_flag (u16): 0xAA55. */
   BOOT_FLAG: 0x1fe,
+  /** jump (u16): 0xEB and a rel8 to the end of the header. */
   JUMP: 0x200,
+  /** header (u32): "HdrS". */
   HEADER: 0x202,
+  /** version (u16): boot protocol version. */
   VERSION: 0x206,
+  /** kernel_version (u16): version string pointer, less 0x200. */
   KERNEL_VERSION: 0x20e,
+  /** type_of_loader (u8): boot loader id, written by the loader. */
   TYPE_OF_LOADER: 0x210,
+  /** loadflags (u8): LOADED_HIGH, QUIET, CAN_USE_HEAP. */
   LOADFLAGS: 0x211,
+  /** code32_start (u32): 32-bit entry point of the loaded kernel. */
   CODE32_START: 0x214,
+  /** ramdisk_image (u32): initrd address, written by the loader. */
   RAMDISK_IMAGE: 0x218,
+  /** ramdisk_size (u32): initrd size, written by the loader. */
   RAMDISK_SIZE: 0x21c,
+  /** heap_end_ptr (u16, 2.01+): end of the setup heap, less 0x200. */
   HEAP_END_PTR: 0x224,
+  /** ext_loader_ver (u8, 2.02+): extended boot loader version. */
   EXT_LOADER_VER: 0x226,
+  /** ext_loader_type (u8, 2.02+): extended boot loader type. */
   EXT_LOADER_TYPE: 0x227,
+  /** cmd_line_ptr (u32, 2.02+): command line address. */
   CMD_LINE_PTR: 0x228,
+  /** initrd_addr_max (u32, 2.03+): highest address the initrd may occupy. */
   INITRD_ADDR_MAX: 0x22c,
+  /** kernel_alignment (u32, 2.05+): alignment of a relocatable kernel. */
   KERNEL_ALIGNMENT: 0x230,
+  /** relocatable_kernel (u8, 2.05+): non-zero when relocatable. */
   RELOCATABLE_KERNEL: 0x234,
+  /** min_alignment (u8, 2.10+): minimum alignment as a power of two. */
   MIN_ALIGNMENT: 0x235,
+  /** xloadflags (u16, 2.12+): XLF_KERNEL_64 and the EFI handover flags. */
   XLOADFLAGS: 0x236,
+  /** cmdline_size (u32, 2.06+): longest command line without its NUL. */
   CMDLINE_SIZE: 0x238,
+  /** hardware_subarch (u32, 2.07+): 0 for the x86/PC environment. */
   HARDWARE_SUBARCH: 0x23c,
+  /** hardware_subarch_data (u64, 2.07+). */
   HARDWARE_SUBARCH_DATA: 0x240,
+  /** payload_offset (u32, 2.08+): compressed payload offset in the protected-mode code. */
   PAYLOAD_OFFSET: 0x248,
+  /** payload_length (u32, 2.08+). */
   PAYLOAD_LENGTH: 0x24c,
+  /** setup_data (u64, 2.09+): linked list of struct setup_data. */
   SETUP_DATA: 0x250,
+  /** pref_address (u64, 2.10+): preferred load address. */
   PREF_ADDRESS: 0x258,
+  /** init_size (u32, 2.10+): memory needed from the runtime start while booting. */
   INIT_SIZE: 0x260,
+  /** handover_offset (u32, 2.11+): EFI handover entry. */
   HANDOVER_OFFSET: 0x264,
+  /** kernel_info_offset (u32, 2.15+). */
   KERNEL_INFO_OFFSET: 0x268,
 } as const;
 
@@ -128,11 +161,11 @@ export function describeFormat(bytes: Uint8Array): string | undefined {
 
 /**
  * Parses and validates a bzImage, following Documentation/arch/x86/boot.rst. The image is hostile
- * input: every field used is checked, and every failure is a {@link PopekError} whose message
+ * input: every field used is checked, and every failure is a `PopekError` whose message
  * says what is wrong with the file.
  *
  * @param name - how messages name the image (its path)
- * @throws {@link PopekError} `kernel-not-linux`, `kernel-truncated`, `kernel-protocol-too-old`,
+ * @throws `PopekError` `kernel-not-linux`, `kernel-truncated`, `kernel-protocol-too-old`,
  *   `kernel-not-bzimage`, `kernel-64-bit` or `kernel-invalid`
  */
 export function parseBzImage(bytes: Uint8Array, name = 'The kernel image'): BzImage {

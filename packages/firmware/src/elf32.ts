@@ -12,9 +12,13 @@ export const Elf = {
   EI_DATA: 5,
   /** e_ident[EI_VERSION]. */
   EI_VERSION: 6,
+  /** EI_CLASS value: 32-bit objects. */
   ELFCLASS32: 1,
+  /** EI_CLASS value: 64-bit objects. */
   ELFCLASS64: 2,
+  /** EI_DATA value: little-endian. */
   ELFDATA2LSB: 1,
+  /** EI_VERSION and e_version value. */
   EV_CURRENT: 1,
   /** e_type: executable file. */
   ET_EXEC: 2,
@@ -22,20 +26,33 @@ export const Elf = {
   EM_386: 3,
   /** p_type: loadable segment. */
   PT_LOAD: 1,
+  /** e_type (u16). */
   E_TYPE: 16,
+  /** e_machine (u16). */
   E_MACHINE: 18,
+  /** e_version (u32). */
   E_VERSION: 20,
+  /** e_entry (u32): virtual entry address. */
   E_ENTRY: 24,
+  /** e_phoff (u32): program header table offset. */
   E_PHOFF: 28,
+  /** e_phentsize (u16). */
   E_PHENTSIZE: 42,
+  /** e_phnum (u16). */
   E_PHNUM: 44,
   /** Size of the ELF32 header. */
   EHDR_BYTES: 52,
+  /** p_type (u32). */
   P_TYPE: 0,
+  /** p_offset (u32): file offset. */
   P_OFFSET: 4,
+  /** p_vaddr (u32). */
   P_VADDR: 8,
+  /** p_paddr (u32): physical address, where Multiboot loads. */
   P_PADDR: 12,
+  /** p_filesz (u32). */
   P_FILESZ: 16,
+  /** p_memsz (u32). */
   P_MEMSZ: 20,
   /** Size of an ELF32 program header. */
   PHDR_BYTES: 32,
@@ -70,7 +87,7 @@ export function isElf(bytes: Uint8Array): boolean {
  * physical through the PT_LOAD segment that contains it (so higher-half kernels whose p_paddr
  * differs from p_vaddr start at the right place).
  *
- * @throws {@link PopekError} (`kernel-invalid`, `kernel-truncated`, `kernel-64-bit`) for anything
+ * @throws `PopekError` (`kernel-invalid`, `kernel-truncated`, `kernel-64-bit`) for anything
  *   malformed: header fields, program headers or segments outside the file, a segment larger in
  *   the file than in memory or beyond 4 GiB, overlapping segments, an entry outside every segment
  */

@@ -76,9 +76,13 @@ export const HEAP_END_PTR = 0xe000 - 0x200;
  * usable RAM in the e820 map, as with GRUB.
  */
 export const LinuxLowMemory = {
+  /** The boot GDT. */
   GDT: 0x1000,
+  /** Initial ESP. */
   STACK_TOP: 0x7000,
+  /** boot_params. */
   ZERO_PAGE: 0x7000,
+  /** The command line. */
   CMDLINE: 0x2_0000,
 } as const;
 
@@ -89,11 +93,23 @@ export interface LinuxBootPlan {
   /** Where the protected-mode code is loaded, and the 32-bit entry point (code32_start). */
   readonly loadAddress: number;
   /** The memory the kernel may use before it reads the memory map: load, decompression, init_size. */
-  readonly kernelRange: { readonly base: number; readonly end: number };
+  readonly kernelRange: {
+    /** First address. */
+    readonly base: number;
+    /** One past the last address. */
+    readonly end: number;
+  };
   /** The command line as written (NUL-terminated). */
   readonly cmdline: Uint8Array;
   /** The initrd's place, if there is one. */
-  readonly initrd: { readonly address: number; readonly data: Uint8Array } | undefined;
+  readonly initrd:
+    | {
+        /** ramdisk_image: where it is loaded (page-aligned). */
+        readonly address: number;
+        /** Its bytes. */
+        readonly data: Uint8Array;
+      }
+    | undefined;
   /** The memory map given to the kernel. */
   readonly memoryMap: readonly MemoryMapEntry[];
   /** The zero page as written at {@link LinuxLowMemory.ZERO_PAGE}. */
@@ -127,7 +143,7 @@ export class LinuxBootLoader {
    * Validates the image and computes where everything goes.
    *
    * @param acpi - the ACPI tables' place, when the machine has them
-   * @throws {@link PopekError} for an image that is not a usable bzImage, a command line that is
+   * @throws `PopekError` for an image that is not a usable bzImage, a command line that is
    *   too long, or a machine with too little memory
    */
   plan(options: LinuxBootOptions, acpi?: AcpiPlacement): LinuxBootPlan {

@@ -11,14 +11,23 @@ export const MULTIBOOT_SEARCH_BYTES = 8192;
 
 /** Multiboot header fields (§3.1.1). */
 export const MultibootHeader = {
+  /** magic: 0x1BADB002. */
   MAGIC: 0,
+  /** flags: requirements (bits 0-15) and features (16-31). */
   FLAGS: 4,
+  /** checksum: magic + flags + checksum = 0. */
   CHECKSUM: 8,
+  /** header_addr: physical address of the magic (bit 16). */
   HEADER_ADDR: 12,
+  /** load_addr: physical address of the text start (bit 16). */
   LOAD_ADDR: 16,
+  /** load_end_addr: end of the data to load; 0 means the whole file (bit 16). */
   LOAD_END_ADDR: 20,
+  /** bss_end_addr: end of the bss; 0 means none (bit 16). */
   BSS_END_ADDR: 24,
+  /** entry_addr: physical entry point (bit 16). */
   ENTRY_ADDR: 28,
+  /** mode_type: preferred video mode (bit 2). */
   MODE_TYPE: 32,
   /** Bytes of the header with the address fields (flags bit 16). */
   WITH_ADDRESSES: 32,
@@ -92,7 +101,7 @@ function findHeader(bytes: Uint8Array, name: string): { offset: number; flags: n
  * from the a.out kludge address fields when flags bit 16 is set, else from the ELF32 program
  * headers. The image is hostile input: every field is checked.
  *
- * @throws {@link PopekError} `kernel-not-multiboot`, `kernel-invalid`, `kernel-truncated`,
+ * @throws `PopekError` `kernel-not-multiboot`, `kernel-invalid`, `kernel-truncated`,
  *   `kernel-unsupported` or `kernel-64-bit`
  */
 export function parseMultibootImage(bytes: Uint8Array, name = 'The kernel image'): MultibootImage {

@@ -18,15 +18,25 @@ import { alignUp, PhysicalAllocator } from './physical-allocator.js';
 
 /** Multiboot information structure fields (Multiboot 0.6.96 §3.3). */
 export const MultibootInfo = {
+  /** flags: which fields are valid. */
   FLAGS: 0,
+  /** mem_lower: KiB of RAM from 0 (at most 640). */
   MEM_LOWER: 4,
+  /** mem_upper: KiB of RAM from 1 MiB to the first hole. */
   MEM_UPPER: 8,
+  /** boot_device (not provided). */
   BOOT_DEVICE: 12,
+  /** cmdline: address of the command line. */
   CMDLINE: 16,
+  /** mods_count. */
   MODS_COUNT: 20,
+  /** mods_addr: address of the module structures. */
   MODS_ADDR: 24,
+  /** mmap_length: bytes of memory map. */
   MMAP_LENGTH: 44,
+  /** mmap_addr: address of the first entry (its size field). */
   MMAP_ADDR: 48,
+  /** boot_loader_name: address of the name string. */
   BOOT_LOADER_NAME: 64,
   /** Bytes up to and including the VBE fields; Popek provides no framebuffer fields. */
   BYTES: 88,
@@ -34,11 +44,17 @@ export const MultibootInfo = {
 
 /** Multiboot information flags: which fields are valid (§3.3). */
 export const MultibootInfoFlags = {
+  /** Bit 0: mem_lower and mem_upper. */
   MEMORY: 1 << 0,
+  /** Bit 1: boot_device. */
   BOOT_DEVICE: 1 << 1,
+  /** Bit 2: cmdline. */
   CMDLINE: 1 << 2,
+  /** Bit 3: mods_count and mods_addr. */
   MODS: 1 << 3,
+  /** Bit 6: mmap_length and mmap_addr. */
   MMAP: 1 << 6,
+  /** Bit 9: boot_loader_name. */
   BOOT_LOADER_NAME: 1 << 9,
 } as const;
 
@@ -102,7 +118,7 @@ export class MultibootLoader {
   /**
    * Validates the kernel and computes where everything goes.
    *
-   * @throws {@link PopekError} for a malformed image, segments outside usable RAM, or modules
+   * @throws `PopekError` for a malformed image, segments outside usable RAM, or modules
    *   that do not fit
    */
   plan(options: MultibootBootOptions, acpi?: AcpiPlacement): MultibootPlan {
