@@ -74,6 +74,9 @@ export function validateBootOptions(value: unknown): BootOptions {
   if (o['kind'] !== 'linux' && o['kind'] !== 'multiboot') fail(`'kind' must be 'linux' or 'multiboot', not ${JSON.stringify(o['kind'])}`);
   if (!(o['kernel'] instanceof Uint8Array)) fail(`'kernel' must be the image's bytes (a Uint8Array)`);
   if (typeof o['cmdline'] !== 'string') fail(`'cmdline' must be a string`);
+  for (const key of ['kernelName', 'initrdName']) {
+    if (o[key] !== undefined && typeof o[key] !== 'string') fail(`'${key}' must be a string`);
+  }
   checkCmdline(o['cmdline'] as string, 'the kernel command line');
   if (o['kind'] === 'linux') {
     if (o['initrd'] !== undefined && !(o['initrd'] instanceof Uint8Array)) fail(`'initrd' must be the initrd's bytes (a Uint8Array)`);

@@ -1,7 +1,7 @@
 import { PopekError, type BootProcessorState, type GuestMemory, type MemoryLayout } from '@popek/core';
 import { installAcpiTables, type AcpiPlacement } from './acpi-tables.js';
 import { bootGdtBytes, enterFlatProtectedMode } from './boot-cpu.js';
-import type { LinuxBootOptions } from './boot-options.js';
+import { MAX_CMDLINE_BYTES, type LinuxBootOptions } from './boot-options.js';
 import {
   BZIMAGE_LOAD_ADDRESS,
   CAN_USE_HEAP,
@@ -212,10 +212,12 @@ export class LinuxBootLoader {
     if (encoded.includes(0)) {
       throw new PopekError('boot-options-invalid', 'The kernel command line contains a NUL character, which would end it early.');
     }
-    if (encoded.length > image.cmdlineSize) {
+    // cmdline_size comes from the image: whatever it claims, the line stays below 0xA0000.
+    const limit = Math.min(image.cmdlineSize, MAX_CMDLINE_BYTES);
+    if (encoded.length > limit) {
       throw new PopekError(
         'cmdline-too-long',
-        `The kernel command line is ${encoded.length} bytes long; ${image.name} accepts at most ${image.cmdlineSize} (its cmdline_size).`,
+        `The kernel command line is ${encoded.length} bytes long; ${image.name} accepts at most ${limit}${limit === image.cmdlineSize ? ' (its cmdline_size)' : ''}.`,
       );
     }
     const out = new Uint8Array(encoded.length + 1);
