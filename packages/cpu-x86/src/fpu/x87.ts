@@ -1277,13 +1277,9 @@ export class X87 implements Snapshotable {
           // F2XM1 is defined for −1 ≤ x ≤ +1; outside it the result is undefined. Compute anyway.
         }
         if (kind !== 2 && exp < -40) {
-          // sin x = x − x³/6 and 2^x − 1 = x·ln2 + …: tiny arguments keep 64-bit accuracy this way.
-          if (kind === 1) this.tinySine(se, hi, lo);
-          else {
-            const x = u.toNumber(se, hi, lo);
-            u.fromDoubleDouble(x * Math.LN2, x * 2.319046813846299558e-17);
-            this.denormalResult();
-          }
+          // sin x = x − x³/6 and 2^x − 1 = x·ln2 + (x·ln2)²/2 + …: tiny arguments in 80-bit.
+          if (kind === 1) this.tinyOdd(se, hi, lo, false);
+          else this.tinyExpm1(se, hi, lo);
         } else {
           let r: number;
           if (kind === 0) {
@@ -1361,32 +1357,75 @@ export class X87 implements Snapshotable {
     return v;
   }
 
-  /** FSIN of |x| < 2^−40: x rounded toward zero by one ulp when RC asks (sin x is just below |x|). */
-  private tinySine(se: number, hi: number, lo: number): void {
+  /**
+   * sin x (`away` false: the true value is just below |x|) or tan x (`away` true: just above) for
+   * |x| < 2^−40: x itself, or x moved one ulp when the rounding control rounds that way.
+   */
+  private tinyOdd(se: number, hi: number, lo: number, away: boolean): void {
     const u = this.u;
     const rc = (this.cw >> 10) & 3;
     const neg = (se & SIGN) !== 0;
+    let e = se & 0x7fff;
+    if (e === 0 && (hi & 0x8000_0000) !== 0) e = 1; // a pseudo-denormal is the same value with exponent 1
     const towardZero = rc === RoundingControl.Zero || (rc === RoundingControl.Down && !neg) || (rc === RoundingControl.Up && neg);
-    u.set(se, hi, lo);
-    if (towardZero && (se & 0x7fff) !== 0) {
+    const awayFromZero = (rc === RoundingControl.Up && !neg) || (rc === RoundingControl.Down && neg);
+    if (!away && towardZero) {
+      // magnitude − 1 ulp
       let l = lo - 1;
       let h = hi;
       if (l < 0) {
         l = 0xffff_ffff;
         h = hi - 1;
       }
-      if ((h & 0x8000_0000) === 0) {
-        u.set(se - 1, 0xffff_ffff, 0xffff_ffff);
-      } else u.set(se, h >>> 0, l >>> 0);
+      if (e !== 0 && (h & 0x8000_0000) === 0) {
+        e -= 1;
+        h = e === 0 ? 0x7fff_ffff : 0xffff_ffff;
+        l = 0xffff_ffff;
+      }
+      hi = h >>> 0;
+      lo = l >>> 0;
+    } else if (away && awayFromZero) {
+      // magnitude + 1 ulp
+      let l = lo + 1;
+      let h = hi;
+      if (l > 0xffff_ffff) {
+        l = 0;
+        h = hi + 1;
+      }
+      if (h > 0xffff_ffff) {
+        h = 0x8000_0000;
+        e += 1;
+      } else if (e === 0 && (h & 0x8000_0000) !== 0) e = 1;
+      hi = h >>> 0;
+      lo = l >>> 0;
     }
+    u.set((se & SIGN) | e, hi, lo);
     u.flags |= FSW.PE;
+    this.denormalResult();
+  }
+
+  /** 2^x − 1 for |x| < 2^−40, in 80-bit: t + t²/2 with t = x·ln2. */
+  private tinyExpm1(se: number, hi: number, lo: number): void {
+    const u = this.u;
+    this.fullPrecision();
+    u.mul(se, hi, lo, 0x3ffe, 0xb172_17f7, 0xd1cf_79ac); // ln 2
+    const tSe = u.se;
+    const tHi = u.hi;
+    const tLo = u.lo;
+    if ((tSe & 0x7fff) > 0x3fff - 8000) {
+      u.mul(tSe, tHi, tLo, tSe, tHi, tLo);
+      const cSe = (u.se & 0x7fff) > 1 ? u.se - 1 : u.se; // t²/2 (a denormal square is negligible)
+      u.add(tSe, tHi, tLo, cSe & 0x7fff, u.hi, u.lo, false);
+    }
+    u.cw = this.cw;
+    u.flags = (u.flags & ~(FSW.UE | FSW.C1)) | FSW.PE;
     this.denormalResult();
   }
 
   /** A transcendental result in the denormal range raises UE with PE (masked) like a rounding would. */
   private denormalResult(): void {
     const u = this.u;
-    if ((u.se & 0x7fff) === 0 && (u.hi | u.lo) !== 0) u.flags |= FSW.UE | FSW.PE;
+    if ((u.se & 0x7fff) === 0) u.flags |= FSW.UE | FSW.PE; // tiny (or rounded to zero) and inexact
   }
 
   /** FYL2X (0), FPATAN (1), FYL2XP1 (2): ST(1) ← f(ST(1), ST(0)), pop. */
@@ -1437,7 +1476,7 @@ export class X87 implements Snapshotable {
       if (cx === FloatClass.Zero) {
         // log2(0) = −∞: y·(−∞); y = 0 is invalid, finite y raises ZE.
         if (cy === FloatClass.Zero) return u.invalid();
-        if (cy !== FloatClass.Infinity) u.flags |= ZE;
+        if (cy !== FloatClass.Infinity) u.flags = (u.flags & ~DE) | ZE; // ZE hides DE, as for FDIV
         return u.set(((ySe & SIGN) ^ SIGN) | 0x7fff, 0x8000_0000, 0);
       }
       if (cx === FloatClass.Infinity) {
@@ -1609,12 +1648,8 @@ export class X87 implements Snapshotable {
       u.invalid();
       push = false;
     } else if (c === FloatClass.Zero) u.set(se, hi, lo);
-    else if ((se & 0x7fff) - 0x3fff < -40) {
-      // tan x = x + x³/3: x rounded away from zero by one ulp when RC asks.
-      u.set(se, hi, lo);
-      u.flags |= FSW.PE;
-      this.denormalResult();
-    } else {
+    else if ((se & 0x7fff) - 0x3fff < -40) this.tinyOdd(se, hi, lo, true); // tan x = x + x³/3
+    else {
       this.reduce(se, hi, lo);
       const sn = this.reducedSinCos(false, (se & SIGN) !== 0);
       const cs = this.reducedSinCos(true, false);
@@ -1674,7 +1709,7 @@ export class X87 implements Snapshotable {
       cLo = 0;
     } else {
       this.reduce(se, hi, lo);
-      if ((se & 0x7fff) - 0x3fff < -40) this.tinySine(se, hi, lo);
+      if ((se & 0x7fff) - 0x3fff < -40) this.tinyOdd(se, hi, lo, false);
       else {
         u.fromDoubleDouble(this.reducedSinCos(false, (se & SIGN) !== 0), 0);
         this.denormalResult();
@@ -1785,7 +1820,7 @@ export class X87 implements Snapshotable {
     if (ctx.protectedMode) {
       out[3] = r(3);
       out[4] = r(4);
-      out[5] = this.fop;
+      out[5] = 0; // the 16-bit protected-mode image has no FOP: it loads as 0
       out[6] = r(5);
       out[7] = r(6);
     } else {
