@@ -64,7 +64,7 @@ export const DEFAULT_PIRQ_IRQS: readonly [number, number, number, number] = [10,
 /**
  * Applies the defaults to `options` and checks every value.
  *
- * @throws {@link PopekError} `memory-size-invalid` when the RAM size is not a whole number of
+ * @throws `PopekError` `memory-size-invalid` when the RAM size is not a whole number of
  *   pages, is below 1 MiB or is 2 GiB or more; `bus-options-invalid` for any other bad option
  */
 export function resolveBusOptions(options: BusOptions | undefined): ResolvedBusOptions {

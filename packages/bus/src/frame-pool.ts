@@ -27,7 +27,7 @@ export class FramePool {
   /**
    * @param frameCount - number of frames (the pool is `frameCount * 4096` bytes, below 2 GiB)
    * @param preferShared - use a `SharedArrayBuffer` when the host provides one
-   * @throws {@link PopekError} `memory-unavailable` when the host cannot allocate the pool
+   * @throws `PopekError` `memory-unavailable` when the host cannot allocate the pool
    */
   constructor(frameCount: number, preferShared: boolean) {
     if (!Number.isInteger(frameCount) || frameCount < 1 || frameCount * PAGE_SIZE >= 0x8000_0000) {

@@ -16,7 +16,7 @@ export interface IrqSinkProvider {
   get(): IrqSink | undefined;
 }
 
-/** The bus's way to the {@link IrqSink} (the bus module binds it to a lazy container lookup). */
+/** The bus's way to the `IrqSink` (the bus module binds it to a lazy container lookup). */
 export const IrqSinkProvider = serviceId<IrqSinkProvider>('@popek/bus:IrqSinkProvider');
 
 /** Drives nothing: the sink of a machine without an interrupt controller. */

@@ -49,7 +49,7 @@ import { ALL_WIDTHS, PortSpace, WindowPriority, type WidthMask } from './port-sp
 
 /**
  * A port window request with the widths its handler takes directly. Core's
- * {@link PortWindowRequest} has no such field yet; the bus honours it when present, and splits
+ * `PortWindowRequest` has no such field yet; the bus honours it when present, and splits
  * wider accesses into halves (as an ISA bus splits a 16-bit cycle for an 8-bit device).
  */
 export interface BusPortWindowRequest extends PortWindowRequest {
@@ -130,7 +130,7 @@ export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, Mem
    * @param metrics - the machine's metrics (a private registry when absent)
    * @param sinks - where the interrupt controller is found (IRQ lines go nowhere when absent)
    * @param routing - the PCI interrupt routing (computed from `options` when absent)
-   * @throws {@link PopekError} for invalid options, or when the host cannot allocate the RAM
+   * @throws `PopekError` for invalid options, or when the host cannot allocate the RAM
    */
   constructor(
     @inject(BusOptions) @optional() options: BusOptions | undefined,
@@ -160,9 +160,9 @@ export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, Mem
     // CONFIG_ADDRESS answers dword accesses only; the other widths at 0xCF8–0xCFB pass through,
     // so only its first port is claimed (the PIIX3 reset control register may sit at 0xCF9).
     this.#portClaims.claim(PCI_CONFIG_ADDRESS_PORT, 1, 'PCI CONFIG_ADDRESS');
-    this.ports.add(PCI_CONFIG_ADDRESS_PORT, 4, this.pci.configAddress, 'PCI CONFIG_ADDRESS', 4, WindowPriority.Chipset);
+    this.ports.add(PCI_CONFIG_ADDRESS_PORT, 4, this.pci.configAddress, 'PCI CONFIG_ADDRESS', 4, WindowPriority.HostBridge);
     this.#portClaims.claim(PCI_CONFIG_DATA_PORT, 4, 'PCI CONFIG_DATA');
-    this.ports.add(PCI_CONFIG_DATA_PORT, 4, this.pci.configData, 'PCI CONFIG_DATA');
+    this.ports.add(PCI_CONFIG_DATA_PORT, 4, this.pci.configData, 'PCI CONFIG_DATA', ALL_WIDTHS, WindowPriority.HostBridge);
 
     this.hostBridge = new I440fxHostBridge(this.options.memoryBytes);
     this.isaBridge = new Piix3IsaBridge(this.irqs);
@@ -321,7 +321,7 @@ export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, Mem
    * Makes the whole pages of `[address, address + size)` read-only ROM (guest writes ignored and
    * counted in `bus.rom.writes_ignored`), or RAM again.
    *
-   * @throws {@link PopekError} `memory-region-invalid` unless the range is page-aligned RAM
+   * @throws `PopekError` `memory-region-invalid` unless the range is page-aligned RAM
    */
   setReadOnly(address: number, size: number, readOnly: boolean): void {
     this.#requireRamPages(address, size);
@@ -332,7 +332,7 @@ export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, Mem
    * Firmware's way to install a ROM image: copies `bytes` to `address` (page-aligned RAM) and
    * makes the pages it covers read-only.
    *
-   * @throws {@link PopekError} `memory-region-invalid` unless the range is page-aligned RAM
+   * @throws `PopekError` `memory-region-invalid` unless the range is page-aligned RAM
    */
   installRom(address: number, bytes: Uint8Array): void {
     const size = Math.ceil(bytes.length / PAGE_SIZE) * PAGE_SIZE;
@@ -387,7 +387,7 @@ export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, Mem
    * taken, floating ones placed in free space, its PCI function at its slot or the next free one —
    * registers its windows and returns what it got. Nothing is kept when a request fails.
    *
-   * @throws {@link PopekError} `resource-conflict` naming both owners when a fixed resource is
+   * @throws `PopekError` `resource-conflict` naming both owners when a fixed resource is
    *   taken; `resource-exhausted` when no free range is left; `device-resources-invalid` when the
    *   declaration itself is malformed
    */
@@ -571,7 +571,7 @@ export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, Mem
    * RAM, ROM marks and the A20 gate are left as they are (a warm reset keeps memory; the devices
    * that drive A20 reset it themselves).
    *
-   * @throws {@link PopekError} `resource-exhausted` when the BARs do not fit their windows
+   * @throws `PopekError` `resource-exhausted` when the BARs do not fit their windows
    */
   reset(): void {
     this.pci.reset();

@@ -89,7 +89,7 @@ describe('PortSpace', () => {
     const { ports } = space();
     const address = new RegisterFile(4);
     const reset = new RegisterFile(1, 0x06);
-    ports.add(0xcf8, 4, address, 'CONFIG_ADDRESS', 4, WindowPriority.Chipset);
+    ports.add(0xcf8, 4, address, 'CONFIG_ADDRESS', 4, WindowPriority.HostBridge);
     ports.add(0xcf9, 1, reset, 'RCR');
     ports.write(0xcf8, 4, 0x8000_0000);
     expect(ports.read(0xcf8, 4)).toBe(0x8000_0000);
@@ -97,6 +97,7 @@ describe('PortSpace', () => {
     expect(ports.read(0xcf8, 1)).toBe(0xff);
     ports.write(0xcfb, 1, 0x01);
     expect(address.bytes[3]).toBe(0x80);
+    expect(ports.windowAt(0xcfa)).toBeUndefined();
   });
 
   it('lets a higher-priority window shadow an overlapped one and restores it when removed', () => {

@@ -15,15 +15,17 @@ export const ALL_WIDTHS: WidthMask = 1 | 2 | 4;
 /**
  * Which window wins where windows overlap (higher wins; at equal priority the newer one). PCI
  * devices decode positively and take precedence over the ISA bus's subtractive decode, so a BAR
- * the guest places over an ISA device's ports shadows them until it moves away.
+ * the guest places over an ISA device's ports shadows them until it moves away; the host bridge's
+ * own registers (CONFIG_ADDRESS, CONFIG_DATA) are claimed before anything is forwarded to PCI, so
+ * no BAR can shadow them.
  */
 export const WindowPriority = {
-  /** Registers the chipset decodes only at some widths (CONFIG_ADDRESS at 0xCF8). */
-  Chipset: 0,
   /** A device's fixed or machine-chosen window. */
   Device: 1,
   /** A PCI BAR, placed by firmware or the guest. */
   PciBar: 2,
+  /** The host bridge's configuration registers. */
+  HostBridge: 3,
 } as const;
 
 /** A registered window, for inspection. */
@@ -50,6 +52,11 @@ const PORT_COUNT = 0x1_0000;
  * one typed-array load, one bounds check and a direct call. Accesses that straddle windows, run
  * past a window's end or use a width the window does not take are split in halves; ports nobody
  * decodes read as all ones and ignore writes, and are counted in `bus.io.unassigned`.
+ *
+ * A window that takes no byte accesses occupies only the ports where one of its widths can start
+ * and still fit (a dword-only window of 4 ports occupies its first port), so byte-wide registers
+ * of other devices can sit on the ports it spans — as the PIIX3 reset control register at 0xCF9
+ * sits inside the dword-only CONFIG_ADDRESS at 0xCF8.
  */
 export class PortSpace {
   readonly #table = new Uint16Array(PORT_COUNT);
@@ -181,6 +188,10 @@ export class PortSpace {
       if (w !== undefined && w.base < to && w.base + w.size > from) covering.push([i, w]);
     });
     covering.sort(([, a], [, b]) => a.priority - b.priority || a.order - b.order);
-    for (const [i, w] of covering) this.#table.fill(i, Math.max(from, w.base), Math.min(to, w.base + w.size));
+    for (const [i, w] of covering) {
+      // The narrowest width the window takes: it occupies the ports where such an access fits.
+      const narrowest = (w.widths & 1) !== 0 ? 1 : (w.widths & 2) !== 0 ? 2 : 4;
+      this.#table.fill(i, Math.max(from, w.base), Math.min(to, w.base + w.size - narrowest + 1));
+    }
   }
 }

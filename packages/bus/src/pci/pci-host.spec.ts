@@ -188,6 +188,17 @@ describe('PCI configuration mechanism #1, driven as Linux drives it', () => {
     expect(bus.readPhysical(0xe000_0000, 1)).toBe(0xff);
   });
 
+  it('keeps CONFIG_ADDRESS and CONFIG_DATA reachable when the guest places an I/O BAR over them', () => {
+    const { bus, io } = machineWithNic();
+    conf1Write(bus, 0, NIC_DEVFN, 0x10, 4, 0x0ce1);
+    expect(conf1Read(bus, 0, NIC_DEVFN, 0x10, 4)).toBe(0x0ce1);
+    expect(conf1Read(bus, 0, 0, 0x00, 4)).toBe(0x1237_8086);
+    io.bytes[0] = 0x3c;
+    expect(bus.ioRead(0xce0, 1)).toBe(0x3c);
+    conf1Write(bus, 0, NIC_DEVFN, 0x10, 4, 0xc001);
+    expect(bus.ioRead(0xce0, 1)).toBe(0xff);
+  });
+
   it('never decodes a BAR at address 0 or one that would run past the top of its space', () => {
     const { bus } = machineWithNic();
     conf1Write(bus, 0, NIC_DEVFN, 0x10, 4, 0xffe1);
