@@ -154,6 +154,7 @@ for (let i = 0; i < 8; i++) {
 row(0x06, 'PUSH', 'ES', { diff: true });
 row(0x07, 'POP', 'ES');
 row(0x0e, 'PUSH', 'CS', { cls: S, diff: true });
+row(0x0f, '2-BYTE', '', { note: 'escape to the two-byte map' });
 row(0x16, 'PUSH', 'SS', { cls: S, diff: true });
 row(0x17, 'POP', 'SS');
 row(0x1e, 'PUSH', 'DS', { diff: true });

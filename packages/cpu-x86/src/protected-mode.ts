@@ -65,7 +65,7 @@ function loadDescriptor(c: X86Cpu, sel: number, vector: number = Vector.GP): voi
 function markAccessed(c: X86Cpu): void {
   if ((dHi & 0x100) === 0) {
     dHi |= 0x100;
-    c.sysWrite((dLin + 4) | 0, 1, (dHi >>> 8) & 0xff);
+    c.sysWrite((dLin + 5) | 0, 1, (dHi >>> 8) & 0xff);
   }
 }
 

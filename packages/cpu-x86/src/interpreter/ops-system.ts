@@ -93,18 +93,15 @@ export function undefinedOpcode(c: X86Cpu): void {
 
 // ---------------------------------------------------------------- segment registers
 
-/** PUSH ES/CS/SS/DS (06 0E 16 1E), FS/GS (0F A0 A8): a 32-bit push writes 16 bits. */
+/**
+ * PUSH ES/CS/SS/DS (06 0E 16 1E), FS/GS (0F A0 A8). With a 32-bit operand size the SDM allows a
+ * zero-extended push or a 16-bit write; Popek zero-extends, as the host processors it is
+ * compared against do.
+ */
 export function pushSeg(c: X86Cpu): void {
   const o = c.opcode;
   const seg = o === 0x1a0 ? Seg.FS : o === 0x1a8 ? Seg.GS : (o >> 3) & 3;
-  const v = c.segSel[seg]!;
-  if (c.os32) {
-    const sp = c.spAdd(-4);
-    c.wr16(Seg.SS, sp, v);
-    c.checkRead(Seg.SS, sp, 4);
-    c.probeWrite(Seg.SS, sp, 4);
-    c.setSp(sp);
-  } else c.push16(v);
+  c.pushV(c.segSel[seg]!);
 }
 
 /** POP ES/SS/DS (07 17 1F), FS/GS (0F A1 A9). */
