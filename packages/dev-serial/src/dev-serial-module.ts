@@ -23,7 +23,7 @@ export function uartId(id: string): ServiceId<Uart16550> {
  * A container module cannot add bindings at resolution time, so the number of ports is fixed when
  * the module is made: the options are checked here, before anything is resolved.
  *
- * @throws {@link PopekError} (`serial-options-invalid`) for bad options
+ * @throws `PopekError` (`serial-options-invalid`) for bad options
  */
 export function createDevSerialModule(options: SerialOptions = DEFAULT_SERIAL_OPTIONS): ContainerModule {
   const ports = resolveSerialPorts(options);

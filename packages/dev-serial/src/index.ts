@@ -40,6 +40,7 @@ export {
   PC_SERIAL_PORTS,
   SerialOptions,
   resolveSerialPorts,
+  type PcSerialPortLocation,
   type SerialPortOptions,
 } from './serial-options.js';
 export { SerialPortFactory } from './serial-port-factory.js';
@@ -48,7 +49,15 @@ export { DEV_SERIAL_PLUGIN_ID, plugin, serialPlugin } from './plugin.js';
 export { NullCharBackend } from './null-char-backend.js';
 export { CharInputQueue } from './char-input-queue.js';
 export { charBackendModule } from './char-backend-module.js';
-export { DEFAULT_TCP_HOST, parseSerialSpec, type SerialSpec } from './serial-spec.js';
+export {
+  DEFAULT_TCP_HOST,
+  parseSerialSpec,
+  type FileSerialSpec,
+  type NoneSerialSpec,
+  type SerialSpec,
+  type StdioSerialSpec,
+  type TcpSerialSpec,
+} from './serial-spec.js';
 export {
   EventStreamCharBackend,
   type EventStreamCharBackendOptions,

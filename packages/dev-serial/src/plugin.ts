@@ -9,7 +9,7 @@ export const DEV_SERIAL_PLUGIN_ID = '@popek/dev-serial';
  * The serial plugin for a machine with the given ports (default: COM1). A profile lists
  * {@link plugin}; a host that wants other ports puts `serialPlugin({ ports: [...] })` in its place.
  *
- * @throws {@link PopekError} (`serial-options-invalid`) for bad options
+ * @throws `PopekError` (`serial-options-invalid`) for bad options
  */
 export function serialPlugin(options?: SerialOptions): PluginDescriptor {
   return definePlugin({

@@ -25,8 +25,16 @@ export const SerialOptions = serviceId<SerialOptions>('@popek/dev-serial:SerialO
 /** The serial ports a machine gets by default: COM1. */
 export const DEFAULT_SERIAL_OPTIONS: SerialOptions = Object.freeze({ ports: Object.freeze([Object.freeze({ index: 1, id: 'com1' })]) });
 
-/** Where each legacy PC serial port sits: index 1–4 → base port and ISA IRQ. */
-export const PC_SERIAL_PORTS: readonly { readonly base: number; readonly irq: number }[] = Object.freeze([
+/** Where a legacy PC serial port sits. */
+export interface PcSerialPortLocation {
+  /** Base I/O port of its 8-port window. */
+  readonly base: number;
+  /** Its ISA IRQ line. */
+  readonly irq: number;
+}
+
+/** Where each legacy PC serial port sits: entry `index - 1` for COM1–COM4. */
+export const PC_SERIAL_PORTS: readonly PcSerialPortLocation[] = Object.freeze([
   { base: 0x3f8, irq: 4 },
   { base: 0x2f8, irq: 3 },
   { base: 0x3e8, irq: 4 },
@@ -38,7 +46,7 @@ const ID_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 /**
  * Checks serial options and turns each port into the UART options it makes.
  *
- * @throws {@link PopekError} (`serial-options-invalid`) naming what is wrong
+ * @throws `PopekError` (`serial-options-invalid`) naming what is wrong
  */
 export function resolveSerialPorts(options: SerialOptions): Uart16550Options[] {
   const fail = (message: string): never => {

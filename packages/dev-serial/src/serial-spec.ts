@@ -1,15 +1,37 @@
 import { PopekError } from '@popek/core';
 
 /** Where a serial port's host side goes, as parsed from a command-line spec. */
-export type SerialSpec =
-  /** Nothing: output discarded, no input. */
-  | { readonly kind: 'none' }
-  /** The terminal Popek runs in. */
-  | { readonly kind: 'stdio' }
-  /** Output appended to a file; no input. */
-  | { readonly kind: 'file'; readonly path: string }
-  /** A TCP listener for one client at a time. */
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+export type SerialSpec = NoneSerialSpec | StdioSerialSpec | FileSerialSpec | TcpSerialSpec;
+
+/** Nothing: output discarded, no input. */
+export interface NoneSerialSpec {
+  /** The kind of backend. */
+  readonly kind: 'none';
+}
+
+/** The terminal Popek runs in. */
+export interface StdioSerialSpec {
+  /** The kind of backend. */
+  readonly kind: 'stdio';
+}
+
+/** Output appended to a file; no input. */
+export interface FileSerialSpec {
+  /** The kind of backend. */
+  readonly kind: 'file';
+  /** The file's path. */
+  readonly path: string;
+}
+
+/** A TCP listener for one client at a time. */
+export interface TcpSerialSpec {
+  /** The kind of backend. */
+  readonly kind: 'tcp';
+  /** The address to listen on (an IPv6 address without brackets). */
+  readonly host: string;
+  /** The TCP port, 1–65535. */
+  readonly port: number;
+}
 
 /** The host a `tcp:PORT` spec listens on: loopback only. */
 export const DEFAULT_TCP_HOST = '127.0.0.1';
@@ -20,7 +42,7 @@ const USAGE = "Use 'stdio', 'file:PATH', 'tcp:PORT', 'tcp:HOST:PORT' (an IPv6 ho
  * Parses a serial backend spec: `stdio`, `file:PATH`, `tcp:PORT`, `tcp:HOST:PORT`,
  * `tcp:[IPV6]:PORT` or `none`.
  *
- * @throws {@link PopekError} (`serial-spec-invalid`) saying what is wrong and what is accepted
+ * @throws `PopekError` (`serial-spec-invalid`) saying what is wrong and what is accepted
  */
 export function parseSerialSpec(text: string): SerialSpec {
   const fail = (why: string): never => {

@@ -134,7 +134,7 @@ export function uart16550StateToValue(state: Uart16550State): StateRecord {
  * like any other, and a corrupt one must not give a UART an impossible state.
  *
  * @param owner - the UART's id, for messages
- * @throws {@link PopekError} (`snapshot-invalid`) naming the bad field
+ * @throws `PopekError` (`snapshot-invalid`) naming the bad field
  */
 export function uart16550StateFromValue(value: StateValue, owner: string): Uart16550State {
   const bad = (what: string): never => {

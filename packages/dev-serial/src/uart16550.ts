@@ -79,10 +79,10 @@ const REALISTIC_FLUSH_BYTES = 32;
  * registers at a fixed ISA port window, one IRQ line gated by MCR OUT2, 16-byte receiver and
  * transmitter FIFOs, the character-timeout interrupt, modem control and status, and loopback.
  *
- * The guest side is the {@link IoHandler} (`read`/`write` at offsets 0–7, any width: a 16- or
+ * The guest side is the `IoHandler` (`read`/`write` at offsets 0–7, any width: a 16- or
  * 32-bit access is split into byte accesses, as the ISA bus does for an 8-bit device). The host side
- * is a {@link CharBackend}: transmitted characters are handed to `write` in small batches, and host
- * input arrives through the {@link CharReceiver} flow control — the UART accepts only what its
+ * is a `CharBackend`: transmitted characters are handed to `write` in small batches, and host
+ * input arrives through the `CharReceiver` flow control — the UART accepts only what its
  * receiver can take, so the backend holds the rest and no buffer grows without bound.
  *
  * Time comes from the core clock: three timers per port (`<id>.tx`, `<id>.rx`, `<id>.timeout`).
@@ -753,7 +753,7 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
   /**
    * Replaces the UART's state (validated first, so a bad snapshot changes nothing).
    *
-   * @throws {@link PopekError} (`snapshot-invalid`) for a state no 16550 can be in
+   * @throws `PopekError` (`snapshot-invalid`) for a state no 16550 can be in
    */
   loadState(state: StateValue): void {
     this.#apply(uart16550StateFromValue(state, this.id));

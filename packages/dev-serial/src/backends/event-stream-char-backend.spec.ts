@@ -17,12 +17,14 @@ describe('EventStreamCharBackend', () => {
   });
 
   it('holds host input until the device takes it, up to its bound', () => {
-    const backend = new EventStreamCharBackend('com1', { maxPendingInput: 8 });
+    let wakes = 0;
+    const backend = new EventStreamCharBackend('com1', { maxPendingInput: 8, onInput: () => wakes++ });
     const r = new TestReceiver(2);
     backend.connect(r);
     expect(backend.send('abcdefghijkl')).toBe(8);
     expect(r.text).toBe('ab');
     expect(backend.pendingInput).toBe(6);
+    expect(wakes).toBe(1);
     backend.ready();
     expect(r.text).toBe('abcd');
     r.limit = 100;

@@ -7,6 +7,8 @@ export interface EventStreamCharBackendOptions {
   readonly events?: EventStream<MachineEvent>;
   /** Most host input bytes held for the guest (default 64 KiB); {@link EventStreamCharBackend.send} refuses the rest. */
   readonly maxPendingInput?: number;
+  /** Called when input arrives (a host passes `() => machine.wake()`). */
+  readonly onInput?: () => void;
 }
 
 /**
@@ -17,6 +19,7 @@ export interface EventStreamCharBackendOptions {
 export class EventStreamCharBackend implements CharBackend, LifecycleContribution {
   readonly #queue = new CharInputQueue();
   readonly #maxPendingInput: number;
+  readonly #onInput: (() => void) | undefined;
   #events: EventStream<MachineEvent> | undefined;
   #receiver: CharReceiver | undefined;
   #disposed = false;
@@ -31,6 +34,7 @@ export class EventStreamCharBackend implements CharBackend, LifecycleContributio
   ) {
     this.#events = options.events;
     this.#maxPendingInput = options.maxPendingInput ?? 64 * 1024;
+    this.#onInput = options.onInput;
   }
 
   /** Connects the machine's event stream (the serial backend module does this at build). */
@@ -65,6 +69,7 @@ export class EventStreamCharBackend implements CharBackend, LifecycleContributio
     const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
     const taken = this.#queue.pushBounded(bytes, this.#maxPendingInput);
     this.ready();
+    if (taken > 0) this.#onInput?.();
     return taken;
   }
 

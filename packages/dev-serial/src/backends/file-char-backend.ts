@@ -28,7 +28,7 @@ export class FileCharBackend implements CharBackend, LifecycleContribution {
   /**
    * Opens `path` for appending (creating it).
    *
-   * @throws {@link PopekError} (`serial-file-unavailable`) when the file cannot be opened
+   * @throws `PopekError` (`serial-file-unavailable`) when the file cannot be opened
    */
   constructor(path: string, options: FileCharBackendOptions = {}) {
     this.path = path;

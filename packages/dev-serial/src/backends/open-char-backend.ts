@@ -13,13 +13,15 @@ export interface OpenCharBackendOptions {
   readonly file?: FileCharBackendOptions;
   /** For `tcp:…` (host and port come from the spec). */
   readonly tcp?: Omit<TcpCharBackendOptions, 'host' | 'port'>;
+  /** Called when input arrives on a stdio or TCP backend, unless their own options set it (pass `() => machine.wake()`). */
+  readonly onInput?: () => void;
 }
 
 /**
  * Makes the backend a spec names (`stdio`, `file:PATH`, `tcp:HOST:PORT`, `none`), ready to use:
  * the file is open and the TCP listener listening.
  *
- * @throws {@link PopekError} for a bad spec, a file that cannot be opened or a port that cannot be listened on
+ * @throws `PopekError` for a bad spec, a file that cannot be opened or a port that cannot be listened on
  */
 export async function openCharBackend(spec: string | SerialSpec, options: OpenCharBackendOptions = {}): Promise<CharBackend> {
   const parsed = typeof spec === 'string' ? parseSerialSpec(spec) : spec;
@@ -27,10 +29,10 @@ export async function openCharBackend(spec: string | SerialSpec, options: OpenCh
     case 'none':
       return new NullCharBackend();
     case 'stdio':
-      return new StdioCharBackend(options.stdio);
+      return new StdioCharBackend({ ...(options.onInput ? { onInput: options.onInput } : {}), ...options.stdio });
     case 'file':
       return new FileCharBackend(parsed.path, options.file);
     case 'tcp':
-      return TcpCharBackend.listen({ ...options.tcp, host: parsed.host, port: parsed.port });
+      return TcpCharBackend.listen({ ...(options.onInput ? { onInput: options.onInput } : {}), ...options.tcp, host: parsed.host, port: parsed.port });
   }
 }

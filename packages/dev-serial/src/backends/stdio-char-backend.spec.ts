@@ -103,11 +103,13 @@ describe('StdioCharBackend', () => {
 
   it('holds input the device cannot take, pauses reading at its bound and resumes once drained', () => {
     const input = new FakeInput(false);
-    const backend = new StdioCharBackend({ input, output: new FakeOutput(), maxPendingInput: 16 });
+    let wakes = 0;
+    const backend = new StdioCharBackend({ input, output: new FakeOutput(), maxPendingInput: 16, onInput: () => wakes++ });
     const r = new TestReceiver(1);
     backend.connect(r);
     input.type('abcdefghijklmnopqrstuvwxyz');
     expect(r.text).toBe('a');
+    expect(wakes).toBe(1);
     expect(backend.pendingInput).toBe(25);
     expect(input.paused).toBe(true);
     r.limit = 20;

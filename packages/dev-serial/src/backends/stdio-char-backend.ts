@@ -50,6 +50,8 @@ export interface StdioCharBackendOptions {
   readonly maxPendingOutput?: number;
   /** Restore the terminal on SIGINT, SIGTERM and SIGHUP, then let the signal act (default true). */
   readonly handleSignals?: boolean;
+  /** Called when input arrives (a host passes `() => machine.wake()` so a halted guest sees it at once). */
+  readonly onInput?: () => void;
 }
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -73,6 +75,7 @@ export class StdioCharBackend implements CharBackend, LifecycleContribution {
   readonly #maxPendingInput: number;
   readonly #maxPendingOutput: number;
   readonly #handleSignals: boolean;
+  readonly #onInput: (() => void) | undefined;
   readonly #queue = new CharInputQueue();
   #receiver: CharReceiver | undefined;
   #reading = false;
@@ -96,6 +99,7 @@ export class StdioCharBackend implements CharBackend, LifecycleContribution {
     this.#maxPendingInput = options.maxPendingInput ?? 64 * 1024;
     this.#maxPendingOutput = options.maxPendingOutput ?? 1024 * 1024;
     this.#handleSignals = options.handleSignals ?? true;
+    this.#onInput = options.onInput;
   }
 
   /** Whether the terminal is in raw mode because of this backend. */
@@ -188,6 +192,7 @@ export class StdioCharBackend implements CharBackend, LifecycleContribution {
       this.#paused = true;
       this.#input.pause();
     }
+    this.#onInput?.();
   };
 
   /** Splits out escape sequences: prefix + key goes to the callback, prefix + prefix sends one prefix. */

@@ -15,6 +15,8 @@ export interface TcpCharBackendOptions {
   readonly maxPendingInput?: number;
   /** Output queued to a slow client before further output is dropped (default 1 MiB). */
   readonly maxPendingOutput?: number;
+  /** Called when input arrives (a host passes `() => machine.wake()`). */
+  readonly onInput?: () => void;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface TcpCharBackendOptions {
  * is raw: use `nc`, `socat` or `telnet` in character mode.
  */
 export class TcpCharBackend implements CharBackend, LifecycleContribution {
-  /** Resolves with the bound address once listening; rejects with a {@link PopekError} if it cannot listen. */
+  /** Resolves with the bound address once listening; rejects with a `PopekError` if it cannot listen. */
   readonly listening: Promise<AddressInfo>;
   readonly #server: Server;
   readonly #queue = new CharInputQueue();
@@ -32,6 +34,7 @@ export class TcpCharBackend implements CharBackend, LifecycleContribution {
   readonly #keepOutput: number;
   readonly #maxPendingInput: number;
   readonly #maxPendingOutput: number;
+  readonly #onInput: (() => void) | undefined;
   #receiver: CharReceiver | undefined;
   #client: Socket | undefined;
   #clientPaused = false;
@@ -41,7 +44,7 @@ export class TcpCharBackend implements CharBackend, LifecycleContribution {
   /**
    * Listens and resolves once listening.
    *
-   * @throws {@link PopekError} (`serial-tcp-unavailable`) when it cannot listen
+   * @throws `PopekError` (`serial-tcp-unavailable`) when it cannot listen
    */
   static async listen(options: TcpCharBackendOptions): Promise<TcpCharBackend> {
     const backend = new TcpCharBackend(options);
@@ -52,7 +55,7 @@ export class TcpCharBackend implements CharBackend, LifecycleContribution {
   /**
    * Starts listening (see {@link listening}).
    *
-   * @throws {@link PopekError} (`serial-tcp-unavailable`) for a port outside 0–65535
+   * @throws `PopekError` (`serial-tcp-unavailable`) for a port outside 0–65535
    */
   constructor(options: TcpCharBackendOptions) {
     const host = options.host ?? DEFAULT_TCP_HOST;
@@ -63,6 +66,7 @@ export class TcpCharBackend implements CharBackend, LifecycleContribution {
     this.#keepOutput = options.keepOutput ?? 64 * 1024;
     this.#maxPendingInput = options.maxPendingInput ?? 64 * 1024;
     this.#maxPendingOutput = options.maxPendingOutput ?? 1024 * 1024;
+    this.#onInput = options.onInput;
     this.#server = createServer((socket) => this.#onClient(socket));
     this.listening = new Promise<AddressInfo>((resolve, reject) => {
       const onError = (error: Error): void =>
@@ -165,6 +169,7 @@ export class TcpCharBackend implements CharBackend, LifecycleContribution {
         this.#clientPaused = true;
         socket.pause();
       }
+      this.#onInput?.();
     });
     if (this.#backlog.length > 0) socket.write(this.#backlog.take(this.#backlog.length));
   }
