@@ -138,6 +138,10 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
   #rxCount = 0;
   #rxErrorCount = 0;
   #rbr = 0;
+  /** When the receive line is next free (the rx timer's deadline). */
+  #rxDeadlineNs = 0;
+  /** While the rx timer's callback runs: the deadline it fired for; else -1. */
+  #rxChainNs = -1;
 
   // Transmitter: a ring of 16 characters (THR in 16450 mode) and the shift register.
   readonly #txData = new Uint8Array(UART_FIFO_DEPTH);
@@ -598,13 +602,18 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
 
   /** The receiver has room again: if the backend was refused, ask it once the line is free. */
   #roomFreed(): void {
-    if (this.#backendWaiting && !this.#rxTimer.armed && !(this.#mcr & Mcr.LOOP)) this.#clock.arm(this.#rxTimer, this.#clock.nowNs());
+    if (this.#backendWaiting && !this.#rxTimer.armed && !(this.#mcr & Mcr.LOOP)) {
+      this.#rxDeadlineNs = this.#clock.nowNs();
+      this.#clock.arm(this.#rxTimer, this.#rxDeadlineNs);
+    }
   }
 
   readonly #onRxTimer = (): void => {
     if (this.#backendWaiting && this.#connected && !(this.#mcr & Mcr.LOOP)) {
       this.#backendWaiting = false;
+      this.#rxChainNs = this.#rxDeadlineNs;
       this.#backend.ready();
+      this.#rxChainNs = -1;
     }
   };
 
@@ -642,7 +651,14 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
       return;
     }
     for (let i = 0; i < n; i++) this.#receive(bytes[i]!, 0);
-    if (!this.#fast) this.#clock.arm(this.#rxTimer, this.#clock.nowNs() + this.#charNs);
+    if (!this.#fast) {
+      // A character handed over while the line just became free follows the previous one back to
+      // back (so a late timer, as in realtime mode, does not slow the line down); one arriving on an
+      // idle line starts now.
+      const start = this.#rxChainNs >= 0 ? this.#rxChainNs : this.#clock.nowNs();
+      this.#rxDeadlineNs = start + this.#charNs;
+      this.#clock.arm(this.#rxTimer, this.#rxDeadlineNs);
+    }
     this.#update();
   }
 
@@ -829,6 +845,7 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
     this.#outputLength = s.output.length;
     this.#recomputeTiming();
     this.#setTimer(this.#txTimer, s.txDeadlineNs);
+    this.#rxDeadlineNs = s.rxDeadlineNs ?? 0;
     this.#setTimer(this.#rxTimer, s.rxDeadlineNs);
     this.#setTimer(this.#timeoutTimer, s.timeoutDeadlineNs);
     this.#update();
