@@ -1,0 +1,30 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasNasm } from '../support/nasm.js';
+import { KERNEL_DIR, buildKernel, hasQemu, runInPopek, runInQemu } from './run-kernel.js';
+
+const KERNELS = ['pm'];
+
+describe('system kernels (Popek against qemu-system-i386)', () => {
+  if (!hasNasm) {
+    it.skip('skipped: nasm is not installed', () => {});
+    return;
+  }
+  for (const name of KERNELS) {
+    it(`${name}: prints what qemu prints`, () => {
+      const image = buildKernel(name);
+      const popek = runInPopek(image);
+      const expectedFile = join(KERNEL_DIR, `${name}.expected`);
+      if (hasQemu) {
+        const qemu = runInQemu(image);
+        if (process.env['POPEK_UPDATE_EXPECTED']) writeFileSync(expectedFile, qemu.output);
+        expect(qemu.output).toContain('DONE');
+        expect(popek.output).toBe(qemu.output);
+      }
+      // Without qemu, compare with the output qemu gave when the kernel was written.
+      if (existsSync(expectedFile)) expect(popek.output).toBe(readFileSync(expectedFile, 'latin1'));
+      expect(popek.exitCode).toBe(0);
+    });
+  }
+});
