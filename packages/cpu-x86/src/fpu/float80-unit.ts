@@ -357,7 +357,7 @@ export class Float80Unit {
     this.roundedUp = false;
     const e1 = e + this.roundAt(64 - p, 64 - p, rc);
     if (e1 < 1) {
-      if ((this.cw & FCW.UM) === 0) {
+      if ((this.cw & FCW.UM) === 0 && (!wrap || e1 + EXT_WRAP >= 1)) {
         this.flags |= FSW.UE;
         if (!wrap) {
           this.suppressed = true;
@@ -366,6 +366,7 @@ export class Float80Unit {
         this.finish(sign, e1 + EXT_WRAP);
         return;
       }
+      // Masked, or beyond the reach of the exponent wrap (FSCALE): denormalise.
       this.rh = h0;
       this.rl = l0;
       this.rg = g0;
@@ -377,7 +378,7 @@ export class Float80Unit {
       return;
     }
     if (e1 > eMax) {
-      if ((this.cw & FCW.OM) === 0) {
+      if ((this.cw & FCW.OM) === 0 && (!wrap || e1 - EXT_WRAP <= eMax)) {
         this.flags |= FSW.OE;
         if (!wrap) {
           this.suppressed = true;
@@ -386,8 +387,11 @@ export class Float80Unit {
         this.finish(sign, e1 - EXT_WRAP);
         return;
       }
+      // Masked: the rounding-dependent response. Unmasked but beyond the reach of the exponent
+      // wrap (FSCALE): ∞ whatever the rounding control, as the reference host does.
       this.flags |= FSW.OE | FSW.PE;
-      const toInfinity = rc === RoundingControl.Nearest || (rc === RoundingControl.Up && sign === 0) || (rc === RoundingControl.Down && sign === 1);
+      const toInfinity =
+        (this.cw & FCW.OM) === 0 || rc === RoundingControl.Nearest || (rc === RoundingControl.Up && sign === 0) || (rc === RoundingControl.Down && sign === 1);
       if (toInfinity) {
         this.flags |= FSW.C1;
         this.se = (sign << 15) | (eMax + 1);
@@ -420,6 +424,50 @@ export class Float80Unit {
   /** Rounds the accumulator to 64 bits (operations that FCW.PC does not affect). */
   private roundToExtended(): void {
     this.roundPack(64, EXT_BIAS, 0x7ffe, true);
+  }
+
+  /**
+   * Rounds sign · 1.f · 2^exp — a 96-bit significand h:l:g whose bit 95 (h bit 31) is the integer
+   * bit, g holding lower bits with a sticky bit 0 — to the 64-bit extended format under RC,
+   * with the x87 rules for a register destination (PE, C1, masked and unmasked UE/OE). For results
+   * computed outside the unit (transcendental constants and tiny arguments).
+   */
+  roundAccumulator(sign: number, exp: number, h: number, l: number, g: number): void {
+    this.rs = sign;
+    this.re = exp;
+    this.rh = h >>> 0;
+    this.rl = l >>> 0;
+    this.rg = g >>> 0;
+    this.roundToExtended();
+  }
+
+  /**
+   * Rounds x ± δ, for a finite non-zero x and a positive δ far below x's last place (`direction`
+   * −1: just toward zero, +1: just away from zero), to 64 bits under RC: sin x and tan x for tiny
+   * x. Pseudo-denormals and denormals are normalised first, so the x87 underflow rules apply.
+   */
+  roundNearby(se: number, hi: number, lo: number, direction: number): void {
+    this.unpackA(se, hi, lo);
+    this.rs = this.as;
+    this.re = this.ae;
+    if (direction > 0) {
+      this.rh = this.ah;
+      this.rl = this.al;
+      this.rg = 1;
+    } else {
+      // (sig − 1 ulp) + 0.999… ulp
+      let l = this.al - 1;
+      let h = this.ah;
+      if (l < 0) {
+        l = 0xffff_ffff;
+        h -= 1;
+      }
+      this.rh = h >>> 0;
+      this.rl = l >>> 0;
+      this.rg = 0xffff_ffff;
+      this.normalize();
+    }
+    this.roundToExtended();
   }
 
   /** Loads an unpacked operand A into the accumulator. */

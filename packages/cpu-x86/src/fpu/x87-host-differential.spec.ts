@@ -53,7 +53,7 @@ interface Case {
 // Deterministic random numbers (xorshift128+ on 32-bit halves, fixed seed)
 
 class Rng {
-  private a = 0x1234_5678;
+  private a = (0x1234_5678 ^ Number(process.env['X87_DIFF_SEED'] ?? 0)) >>> 0;
   private b = 0x9abc_def0;
   private c = 0x0fed_cba9;
   private d = 0x8765_4321;

@@ -102,6 +102,25 @@ const CONSTANT_INEXACT = [false, true, true, true, true, true, false];
 /** π/2 as the x87 holds it for argument reduction: 66 bits of π (…C234 then binary 11), scaled by 2^65. */
 const PI66 = (0xc90f_daa2_2168_c234n << 2n) | 3n;
 
+/** π to 128 bits (0xC90F…), for the FPATAN results that are exact multiples of π. */
+const PI128 = 0xc90f_daa2_2168_c234_c4c6_628b_80dc_1cd1n;
+
+/** [exponent, h, l, g] of k·π/4 to 96 bits with a sticky bit (see Float80Unit.roundAccumulator). */
+function piWords(numerator: bigint, exp: number): readonly number[] {
+  let v = PI128 * numerator; // numerator·π·2^126
+  let e = exp;
+  while (v >> 128n !== 0n) {
+    v >>= 1n;
+    e += 1;
+  }
+  const g = Number((v >> 32n) & 0xffff_ffffn) | ((v & 0xffff_ffffn) !== 0n ? 1 : 0);
+  return [e, Number(v >> 96n), Number((v >> 64n) & 0xffff_ffffn), g >>> 0];
+}
+const PI_1 = piWords(1n, 1);
+const PI_1_2 = piWords(1n, 0);
+const PI_1_4 = piWords(1n, -1);
+const PI_3_4 = piWords(3n, -1);
+
 /** 2^63, the FSIN/FCOS/FPTAN/FSINCOS operand limit (SDM Vol. 2A "FSIN"). */
 const TRIG_LIMIT_EXP = 0x3fff + 63;
 
@@ -1359,67 +1378,39 @@ export class X87 implements Snapshotable {
 
   /**
    * sin x (`away` false: the true value is just below |x|) or tan x (`away` true: just above) for
-   * |x| < 2^−40: x itself, or x moved one ulp when the rounding control rounds that way.
+   * |x| < 2^−40: x rounded as if a tiny amount were subtracted or added, under RC and the x87
+   * underflow rules.
    */
   private tinyOdd(se: number, hi: number, lo: number, away: boolean): void {
-    const u = this.u;
-    const rc = (this.cw >> 10) & 3;
-    const neg = (se & SIGN) !== 0;
-    let e = se & 0x7fff;
-    if (e === 0 && (hi & 0x8000_0000) !== 0) e = 1; // a pseudo-denormal is the same value with exponent 1
-    const towardZero = rc === RoundingControl.Zero || (rc === RoundingControl.Down && !neg) || (rc === RoundingControl.Up && neg);
-    const awayFromZero = (rc === RoundingControl.Up && !neg) || (rc === RoundingControl.Down && neg);
-    if (!away && towardZero) {
-      // magnitude − 1 ulp
-      let l = lo - 1;
-      let h = hi;
-      if (l < 0) {
-        l = 0xffff_ffff;
-        h = hi - 1;
-      }
-      if (e !== 0 && (h & 0x8000_0000) === 0) {
-        e -= 1;
-        h = e === 0 ? 0x7fff_ffff : 0xffff_ffff;
-        l = 0xffff_ffff;
-      }
-      hi = h >>> 0;
-      lo = l >>> 0;
-    } else if (away && awayFromZero) {
-      // magnitude + 1 ulp
-      let l = lo + 1;
-      let h = hi;
-      if (l > 0xffff_ffff) {
-        l = 0;
-        h = hi + 1;
-      }
-      if (h > 0xffff_ffff) {
-        h = 0x8000_0000;
-        e += 1;
-      } else if (e === 0 && (h & 0x8000_0000) !== 0) e = 1;
-      hi = h >>> 0;
-      lo = l >>> 0;
-    }
-    u.set((se & SIGN) | e, hi, lo);
-    u.flags |= FSW.PE;
-    this.denormalResult();
+    this.fullPrecision();
+    this.u.roundNearby(se, hi, lo, away ? 1 : -1);
+    this.u.cw = this.cw;
+    this.u.flags |= FSW.PE;
+    if ((this.u.se & 0x7fff) === 0 && (this.cw & FCW.UM) !== 0) this.u.flags |= FSW.UE;
   }
 
-  /** 2^x − 1 for |x| < 2^−40, in 80-bit: t + t²/2 with t = x·ln2. */
+  /** 2^x − 1 for |x| < 2^−40, in 80-bit: x · (ln2 · (1 + x·ln2/2)), the last product under the x87 rules. */
   private tinyExpm1(se: number, hi: number, lo: number): void {
     const u = this.u;
-    this.fullPrecision();
-    u.mul(se, hi, lo, 0x3ffe, 0xb172_17f7, 0xd1cf_79ac); // ln 2
-    const tSe = u.se;
-    const tHi = u.hi;
-    const tLo = u.lo;
-    if ((tSe & 0x7fff) > 0x3fff - 8000) {
-      u.mul(tSe, tHi, tLo, tSe, tHi, tLo);
-      const cSe = (u.se & 0x7fff) > 1 ? u.se - 1 : u.se; // t²/2 (a denormal square is negligible)
-      u.add(tSe, tHi, tLo, cSe & 0x7fff, u.hi, u.lo, false);
+    const keep = u.flags;
+    let lSe = 0x3ffe;
+    let lHi = 0xb172_17f7;
+    let lLo = 0xd1cf_79ac; // ln 2
+    if ((se & 0x7fff) > 0x3fff - 100) {
+      u.cw = FCW_DEFAULT; // masked, 64-bit, nearest: intermediate steps only
+      u.mul(se, hi, lo, lSe, lHi, lLo); // t = x·ln2
+      u.add(0x3fff, 0x8000_0000, 0, u.se - 1, u.hi, u.lo, false); // 1 + t/2
+      u.mul(u.se, u.hi, u.lo, lSe, lHi, lLo);
+      lSe = u.se;
+      lHi = u.hi;
+      lLo = u.lo;
     }
+    u.flags = keep;
+    this.fullPrecision();
+    u.mul(se, hi, lo, lSe, lHi, lLo);
     u.cw = this.cw;
-    u.flags = (u.flags & ~(FSW.UE | FSW.C1)) | FSW.PE;
-    this.denormalResult();
+    u.flags = (u.flags & ~FSW.C1) | FSW.PE;
+    if ((u.se & 0x7fff) === 0 && (this.cw & FCW.UM) !== 0) u.flags |= FSW.UE;
   }
 
   /** A transcendental result in the denormal range raises UE with PE (masked) like a rounding would. */
@@ -1583,16 +1574,22 @@ export class X87 implements Snapshotable {
     // atan2(y, x) with IEEE special values (SDM Vol. 2A "FPATAN" table 3-…).
     if (cy === FloatClass.Zero && cx === FloatClass.Zero) {
       if (!xNeg) return u.set(ySe & SIGN, 0, 0);
-      return this.constantPi(yNeg, 1);
+      return this.piMultiple(yNeg, PI_1);
     }
-    const yv0 = u.toNumber(ySe, yHi, yLo);
-    const xv0 = u.toNumber(xSe, xHi, xLo);
-    if (cy === FloatClass.Infinity || cx === FloatClass.Infinity || cy === FloatClass.Zero || cx === FloatClass.Zero) {
-      const r = Math.atan2(yv0, xv0);
-      if (r === 0) return u.set(ySe & SIGN, 0, 0);
-      u.fromDoubleDouble(r, 0);
-      return;
+    // Exact special cases, with π multiples rounded under RC (SDM Vol. 2A "FPATAN" table).
+    if (cy === FloatClass.Infinity) {
+      if (cx === FloatClass.Infinity) return this.piMultiple(yNeg, xNeg ? PI_3_4 : PI_1_4);
+      return this.piMultiple(yNeg, PI_1_2);
     }
+    if (cx === FloatClass.Infinity) {
+      if (!xNeg) return u.set(ySe & SIGN, 0, 0);
+      return this.piMultiple(yNeg, PI_1);
+    }
+    if (cy === FloatClass.Zero) {
+      if (!xNeg) return u.set(ySe & SIGN, 0, 0);
+      return this.piMultiple(yNeg, PI_1);
+    }
+    if (cx === FloatClass.Zero) return this.piMultiple(yNeg, PI_1_2);
     // Scale both to a common exponent so that float64 keeps their ratio.
     const ey = (ySe & 0x7fff) === 0 ? this.normalExponent(ySe, yHi, yLo) : (ySe & 0x7fff) - 0x3fff;
     const ex = (xSe & 0x7fff) === 0 ? this.normalExponent(xSe, xHi, xLo) : (xSe & 0x7fff) - 0x3fff;
@@ -1615,10 +1612,11 @@ export class X87 implements Snapshotable {
     this.denormalResult();
   }
 
-  private constantPi(negative: boolean, _scale: number): void {
-    // π rounded to nearest.
-    this.u.set((negative ? SIGN : 0) | 0x4000, 0xc90f_daa2, 0x2168_c235);
-    this.u.flags |= FSW.PE;
+  /** ±(a multiple of π) rounded to 64 bits under RC; PE is raised (π is irrational). */
+  private piMultiple(negative: boolean, c: readonly number[]): void {
+    this.fullPrecision();
+    this.u.roundAccumulator(negative ? 1 : 0, c[0]!, c[1]!, c[2]!, c[3]!);
+    this.u.cw = this.cw;
   }
 
   private tangent(): void {
