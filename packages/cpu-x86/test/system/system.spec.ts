@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hasNasm } from '../support/nasm.js';
 import { KERNEL_DIR, buildKernel, hasQemu, runInPopek, runInQemu } from './run-kernel.js';
 
-const KERNELS = ['pm'];
+const KERNELS = ['pm', 'paging', 'tasks', 'v86', 'real'];
 
 describe('system kernels (Popek against qemu-system-i386)', () => {
   if (!hasNasm) {
