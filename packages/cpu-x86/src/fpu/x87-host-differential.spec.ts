@@ -723,6 +723,7 @@ function compare(c: Case, native: Uint8Array, n: number, emu: { bytes: Uint8Arra
   for (let i = 0; i < 8; i++) {
     const at = s + 28 + 10 * i;
     const same = hex(nb, at, 10) === hex(eb, at, 10);
+    if (!same && c.approx) approxStats.inexact++;
     if (!same && !(c.approx && close80(nv, ev, at, 4))) problems.push(`ST(${i}) host ${reg80(nv, at)} popek ${reg80(ev, at)}`);
   }
   const flagMask = compareOp && unmaskedInvalid ? 0 : 0x8d5;
@@ -758,7 +759,10 @@ function describeCase(c: Case): string {
   return `${c.name} [${c.opcode.toString(16)} ${c.modrm.toString(16)}] cw=${c.cw.toString(16)} ${st} mem=${hex(c.mem, 0, 12)} efl=${c.eflags.toString(16)}`;
 }
 
-const PER_SPEC = Number(process.env['X87_DIFF_PER_SPEC'] ?? 60);
+const PER_SPEC = Number(process.env['X87_DIFF_PER_SPEC'] ?? 100);
+
+/** Registers of float64-precision (approx) cases that differ from the host in the last bits. */
+const approxStats = { inexact: 0 };
 
 describe('x87 differential against the host CPU', () => {
   const dir = mkdtempSync(join(tmpdir(), 'popek-x87-'));
@@ -781,7 +785,11 @@ describe('x87 differential against the host CPU', () => {
         }
       });
       const summary = [...byName].map(([k, v]) => `${k}: ${v}`).join(', ');
-      console.log(`x87 differential: ${cases.length} cases, ${cases.length - [...byName.values()].reduce((a, b) => a + b, 0)} agree`);
+      const approxCases = cases.filter((c) => c.approx).length;
+      console.log(
+        `x87 differential: ${cases.length} cases, ${cases.length - [...byName.values()].reduce((a, b) => a + b, 0)} agree; ` +
+          `${approxCases} are float64-precision transcendentals, ${approxStats.inexact} of their registers within tolerance but not bit-equal`,
+      );
       if (failures.length) console.log(`mismatches by instruction: ${summary}\n${failures.join('\n')}`);
       expect(failures).toEqual([]);
     } finally {
