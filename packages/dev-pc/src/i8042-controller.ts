@@ -199,8 +199,14 @@ export class I8042Controller implements Device, KeyboardInput, MouseInput {
     this.#auxIrq = attachment.irqs['aux'] ?? new DisconnectedIrqLine();
   }
 
+  /**
+   * Power-on state. The output port comes up with A20 open (there is no BIOS to open it, and the
+   * bus leaves the gate to the devices that drive it), so a guest that closed A20 before a reset
+   * finds it open again.
+   */
   reset(): void {
     this.#powerOn();
+    if (!this.a20.a20Enabled) this.a20.setA20(true);
     this.#updateIrqs();
   }
 

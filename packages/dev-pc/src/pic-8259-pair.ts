@@ -1,8 +1,10 @@
 import {
   Metrics,
+  PopekError,
   field,
   inject,
   injectable,
+  optional,
   type Counter,
   type Device,
   type DeviceAttachment,
@@ -15,6 +17,7 @@ import {
 import { ByteRegisterWindow } from './byte-register-window.js';
 import type { ElcrControl } from './elcr-control.js';
 import { Pic8259Chip } from './pic-8259-chip.js';
+import { PicOptions } from './pic-options.js';
 
 /** Master 8259A command/data ports (PC/AT I/O map). */
 export const PIC_MASTER_BASE = 0x20;
@@ -98,13 +101,26 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
   readonly #slaveWindow = new PicPortWindow(this, true);
   readonly #elcrWindow = new ElcrWindow(this);
 
-  /** @param metrics - the machine's metrics registry */
-  constructor(@inject(Metrics) metrics: MetricsRegistry) {
+  /**
+   * @param metrics - the machine's metrics registry
+   * @param options - the IRQs that are level-triggered at power-on (PCI interrupts)
+   * @throws {@link PopekError} (`invalid-options`) for an IRQ outside 0–15 or one that is always
+   *   edge-triggered
+   */
+  constructor(@inject(Metrics) metrics: MetricsRegistry, @inject(PicOptions) @optional() options?: PicOptions) {
+    for (const irq of options?.levelTriggeredIrqs ?? []) {
+      const bit = Number.isInteger(irq) && irq >= 0 && irq < 16 ? 1 << irq : 0;
+      if ((bit & (ELCR1_MASK | (ELCR2_MASK << 8))) === 0) {
+        throw new PopekError('invalid-options', `ISA IRQ ${String(irq)} cannot be level-triggered; only IRQ 3–7, 9–12, 14 and 15 can.`);
+      }
+      this.#defaultElcr |= bit;
+    }
     for (let irq = 0; irq < 16; irq++) {
       this.#delivered.push(metrics.counter('pic.interrupts', 'Interrupts delivered to the CPU, by IRQ', { irq: String(irq) }));
     }
     this.#spurious = metrics.counter('pic.spurious', 'INTA cycles with no request left (IR7 or IR15 delivered)');
     this.#badLine = metrics.counter('pic.bad-line', 'setIrq calls for a line outside 0–15 (ignored)');
+    this.reset();
   }
 
   resources(): DeviceResources {
