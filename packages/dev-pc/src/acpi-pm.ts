@@ -8,6 +8,7 @@ import {
   inject,
   injectable,
   numberField,
+  type AccessWidth,
   type CoreClock,
   type Counter,
   type Device,
@@ -103,6 +104,12 @@ class AcpiWindow extends ByteRegisterWindow {
   ) {
     super(size);
   }
+  override read(offset: number, width: AccessWidth): number {
+    // The PM timer is read as a dword, often (Linux's acpi_pm clocksource): one clock read.
+    if (this.block === Block.Timer && offset === 0 && width === 4) return this.pm.timerValue;
+    return super.read(offset, width);
+  }
+
   protected readByte(offset: number): number {
     return this.pm.readByte(this.block, offset);
   }
