@@ -45,6 +45,7 @@ const Attn = {
   SHADOW: 4,
   TF: 8,
   DBTRAP: 16,
+  HALT: 32,
 } as const;
 
 /** The CPU's processor-state snapshot schema version. */
@@ -194,14 +195,14 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   // ---- instruction fetch window ----
   /** First EIP of the window (int). */
   fetchStart = 0;
-  /** Window length in bytes (0: empty). */
+  /**
+   * Window length in bytes (0: empty). The window is dropped whenever a TLB entry may change:
+   * CS or CPL loads, control-register writes, INVLPG, any MMU translation or slow-path write,
+   * and bus mapping changes.
+   */
   fetchLen = 0;
   /** RAM index = fetchDelta + ip inside the window. */
   fetchDelta = 0;
-  /** TLB index and entry the window came from (re-validated at every instruction). */
-  fetchTlbIdx = 0;
-  /** See {@link fetchTlbIdx}. */
-  fetchTlbEnt = 0;
 
   // ---- run state ----
   /** Whether the CPU is halted. */
@@ -428,7 +429,6 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
       if (this.attention !== 0 || ((this.flags & IF) !== 0 && this.pic.hasInterrupt())) {
         if (this.serviceEvents()) return;
       }
-      if (this.tlb[this.fetchTlbIdx] !== this.fetchTlbEnt) this.fetchLen = 0;
       const eip = this.eip;
       this.ip = eip;
       const d = this.csD;
@@ -442,7 +442,6 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
       ops[op]!(this);
       this.eip = this.ip;
       this.retiredCount++;
-      if (this.halted) return;
     }
   }
 
@@ -472,6 +471,10 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   private serviceEvents(): boolean {
     const a = this.attention;
     this.ip = this.eip;
+    if ((a & Attn.HALT) !== 0) {
+      this.attention &= ~Attn.HALT;
+      if (this.halted) return true;
+    }
     if ((a & Attn.EXIT) !== 0) return true;
     if ((a & Attn.DBTRAP) !== 0) {
       this.attention &= ~Attn.DBTRAP;
@@ -497,6 +500,12 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if ((this.flags & TF) !== 0) this.attention |= Attn.DBTRAP | Attn.TF;
     else this.attention &= ~Attn.TF;
     return false;
+  }
+
+  /** Enters the HLT state (the loop leaves at the next boundary). */
+  halt(): void {
+    this.halted = true;
+    this.attention |= Attn.HALT;
   }
 
   /** Blocks interrupts until after the next instruction (STI, MOV SS, POP SS). */
@@ -841,7 +850,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if (ipu > limit) this.gp(0);
     const lin = (this.segBase[Seg.CS]! + ip) | 0;
     const page = lin >>> 12;
-    let e = this.tlb[page]!;
+    const e = this.tlb[page]!;
     let host: number;
     if ((e & this.exFlag) !== 0) {
       host = e & ~0xfff;
@@ -853,7 +862,6 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
         this.ip = ip + 1;
         return this.bus.readPhysical(gpa, 1) & 0xff;
       }
-      e = this.tlb[page]!;
     }
     const pageOff = lin & 0xfff;
     const start = ip - pageOff;
@@ -862,8 +870,6 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     this.fetchStart = start;
     this.fetchLen = len;
     this.fetchDelta = host - start;
-    this.fetchTlbIdx = page;
-    this.fetchTlbEnt = e;
     this.ip = ip + 1;
     return this.ram[host + pageOff]!;
   }
@@ -874,6 +880,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
 
   /** Translates through the MMU, raising #PF on failure. */
   translate(lin: number, kind: number, user: boolean): number {
+    // A translation may evict or refill TLB entries: drop the fetch window (it is re-validated).
+    this.fetchLen = 0;
     const gpa = this.mmu.translate(lin >>> 0, kind, user);
     if (gpa < 0) {
       this.cr2 = this.mmu.faultAddress | 0;
@@ -910,8 +918,10 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     } else {
       this.bus.writePhysical(gpa, size as 1 | 2 | 4, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
     }
-    // Slow-path writes are reported to the MMU strategy (shadow paging traces page tables).
+    // Slow-path writes are reported to the MMU strategy (shadow paging traces page tables),
+    // which may drop TLB entries: the fetch window is re-validated.
     this.mmu.notifyPhysicalWrite?.(gpa, size);
+    this.fetchLen = 0;
   }
 
   /** Linear read, slow path (TLB miss, MMIO or page crossing). */

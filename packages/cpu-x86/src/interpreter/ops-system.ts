@@ -247,7 +247,7 @@ export function iret(c: X86Cpu): void {
 /** HLT (F4): CPL 0 only. */
 export function hlt(c: X86Cpu): void {
   if (c.cpl !== 0) c.gp(0);
-  c.halted = true;
+  c.halt();
 }
 
 /** CLI (FA) and STI (FB): IOPL-sensitive. STI blocks interrupts for one instruction. */

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { SliceExit } from '@popek/core';
 import type { X86Cpu } from '../../src/cpu.js';
 import { PolicyAction, type ExecutionPolicy } from '../../src/execution-policy.js';
+import type { PolicyAction as PolicyActionType } from '../../src/execution-policy.js';
 import { InstructionClass, type OpcodeForm } from '../../src/opcode-table.js';
 import { makeCpu } from '../support/machine.js';
 import { BUF, COMPARED_FLAGS, RECORD_BYTES, type DiffCase } from './cases.js';
@@ -117,7 +118,7 @@ class SyscallPolicy implements ExecutionPolicy {
   readonly intercept = 1 << InstructionClass.Sensitive;
   readonly out: Uint8Array[] = [];
   exited = false;
-  onInstruction(cpu: X86Cpu, form: OpcodeForm): number {
+  onInstruction(cpu: X86Cpu, form: OpcodeForm): PolicyActionType {
     if (form.opcode !== 0xcd) return PolicyAction.Execute;
     const v = cpu.fetch8();
     if (v !== 0x80) {
@@ -126,12 +127,8 @@ class SyscallPolicy implements ExecutionPolicy {
     }
     const nr = cpu.regs[0]!;
     if (nr === 4) {
-      const at = cpu.regs[2]! >>> 0;
-      const len = cpu.regs[3]! >>> 0;
-      const start = cpu.regs[1]! >>> 0 === 1 ? at : at;
+      // write(ebx = fd, ecx = buffer, edx = length): paging is off, so the buffer is physical.
       this.out.push(cpu.ram.slice(cpu.regs[1]! >>> 0, (cpu.regs[1]! >>> 0) + (cpu.regs[2]! >>> 0)));
-      void start;
-      void len;
       cpu.regs[0] = cpu.regs[2]!;
     } else if (nr === 1) {
       this.exited = true;
