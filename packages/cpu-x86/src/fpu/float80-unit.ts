@@ -655,8 +655,9 @@ export class Float80Unit {
     }
     if (cb === C.Zero) {
       if (ca === C.Zero) return this.invalid();
-      // ZE takes priority over a denormal dividend (no DE), as on the reference host.
-      this.flags |= FSW.ZE;
+      // ZE takes priority over a denormal dividend, even one converted from memory (no DE), as
+      // on the reference host.
+      this.flags = (this.flags & ~FSW.DE) | FSW.ZE;
       return this.setInfinity(sign);
     }
     if (ca === C.Denormal || cb === C.Denormal) this.flags |= FSW.DE;
@@ -668,44 +669,94 @@ export class Float80Unit {
     this.roundToRegister();
   }
 
-  /** Divides the unpacked significand of A by B's into the accumulator: 66 quotient bits and a sticky bit. */
+  // Dividend limbs for the long division (base 2^16), reused.
+  private readonly du = new Float64Array(10);
+  private readonly dq = new Float64Array(6);
+
+  /**
+   * Divides the unpacked significand of A by B's into the accumulator: Q = ⌊A·2^80 / B⌋ (80–81
+   * bits) by long division in base 2^16 (Knuth, TAOCP vol. 2, §4.3.1, algorithm D), and a sticky
+   * bit for a non-zero remainder.
+   */
   private divUnpacked(): void {
-    const bh = this.bh;
-    const bl = this.bl;
-    let r2 = 0;
-    let r1 = this.ah;
-    let r0 = this.al;
-    let q2 = 0;
-    let q1 = 0;
-    let q0 = 0;
-    for (let i = 0; i < 67; i++) {
-      let bit = 0;
-      if (r2 !== 0 || r1 > bh || (r1 === bh && r0 >= bl)) {
-        const l = r0 - bl;
-        r0 = l >>> 0;
-        r1 = (r1 - bh - (l < 0 ? 1 : 0)) >>> 0;
-        r2 = 0;
-        bit = 1;
+    const R = 65536;
+    const u = this.du;
+    const q = this.dq;
+    const v0 = this.bl & 0xffff;
+    const v1 = this.bl >>> 16;
+    const v2 = this.bh & 0xffff;
+    const v3 = this.bh >>> 16; // ≥ 2^15: B is normalised
+    u[0] = 0;
+    u[1] = 0;
+    u[2] = 0;
+    u[3] = 0;
+    u[4] = 0;
+    u[5] = this.al & 0xffff;
+    u[6] = this.al >>> 16;
+    u[7] = this.ah & 0xffff;
+    u[8] = this.ah >>> 16;
+    u[9] = 0;
+    for (let j = 5; j >= 0; j--) {
+      const num = u[j + 4]! * R + u[j + 3]!;
+      let qhat = Math.floor(num / v3);
+      let rhat = num - qhat * v3;
+      while (qhat >= R || qhat * v2 > rhat * R + u[j + 2]!) {
+        qhat--;
+        rhat += v3;
+        if (rhat >= R) break;
       }
-      q2 = ((q2 << 1) | (q1 >>> 31)) >>> 0;
-      q1 = ((q1 << 1) | (q0 >>> 31)) >>> 0;
-      q0 = ((q0 << 1) | bit) >>> 0;
-      r2 = r1 >>> 31;
-      r1 = ((r1 << 1) | (r0 >>> 31)) >>> 0;
-      r0 = (r0 << 1) >>> 0;
+      // u[j..j+4] −= qhat · v
+      let p = qhat * v0;
+      let carry = Math.floor(p / R);
+      let t = u[j]! - (p - carry * R);
+      let borrow = t < 0 ? 1 : 0;
+      u[j] = t + borrow * R;
+      p = qhat * v1 + carry;
+      carry = Math.floor(p / R);
+      t = u[j + 1]! - (p - carry * R) - borrow;
+      borrow = t < 0 ? 1 : 0;
+      u[j + 1] = t + borrow * R;
+      p = qhat * v2 + carry;
+      carry = Math.floor(p / R);
+      t = u[j + 2]! - (p - carry * R) - borrow;
+      borrow = t < 0 ? 1 : 0;
+      u[j + 2] = t + borrow * R;
+      p = qhat * v3 + carry;
+      carry = Math.floor(p / R);
+      t = u[j + 3]! - (p - carry * R) - borrow;
+      borrow = t < 0 ? 1 : 0;
+      u[j + 3] = t + borrow * R;
+      t = u[j + 4]! - carry - borrow;
+      if (t < 0) {
+        // qhat was one too large (rare): add the divisor back.
+        qhat--;
+        let c = 0;
+        let s2 = u[j]! + v0;
+        c = s2 >= R ? 1 : 0;
+        u[j] = s2 - c * R;
+        s2 = u[j + 1]! + v1 + c;
+        c = s2 >= R ? 1 : 0;
+        u[j + 1] = s2 - c * R;
+        s2 = u[j + 2]! + v2 + c;
+        c = s2 >= R ? 1 : 0;
+        u[j + 2] = s2 - c * R;
+        s2 = u[j + 3]! + v3 + c;
+        c = s2 >= R ? 1 : 0;
+        u[j + 3] = s2 - c * R;
+        t += c;
+      }
+      u[j + 4] = t;
+      q[j] = qhat;
     }
-    const sticky = (r2 | r1 | r0) !== 0 ? 1 : 0;
-    this.re = this.ae - this.be;
-    if ((q2 & 4) !== 0) {
-      this.rh = ((q2 << 29) | (q1 >>> 3)) >>> 0;
-      this.rl = ((q1 << 29) | (q0 >>> 3)) >>> 0;
-      this.rg = ((q0 << 29) | sticky) >>> 0;
-    } else {
-      this.rh = ((q2 << 30) | (q1 >>> 2)) >>> 0;
-      this.rl = ((q1 << 30) | (q0 >>> 2)) >>> 0;
-      this.rg = ((q0 << 30) | sticky) >>> 0;
-      this.re -= 1;
-    }
+    const sticky = u[0]! + u[1]! + u[2]! + u[3]! !== 0 ? 1 : 0;
+    const w2 = q[5]! * R + q[4]!;
+    const w1 = (q[3]! * R + q[2]!) >>> 0;
+    const w0 = (q[1]! * R + q[0]!) >>> 0;
+    const sh = q[5]! !== 0 ? 15 : 16;
+    this.rh = ((w2 << sh) | (w1 >>> (32 - sh))) >>> 0;
+    this.rl = ((w1 << sh) | (w0 >>> (32 - sh))) >>> 0;
+    this.rg = ((w0 << sh) | sticky) >>> 0;
+    this.re = this.ae - this.be - (q[5]! !== 0 ? 0 : 1);
   }
 
   /** √a under PC and RC (IE for a negative non-zero operand; √−0 = −0). */
