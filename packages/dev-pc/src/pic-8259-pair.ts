@@ -104,7 +104,7 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
   /**
    * @param metrics - the machine's metrics registry
    * @param options - the IRQs that are level-triggered at power-on (PCI interrupts)
-   * @throws {@link PopekError} (`invalid-options`) for an IRQ outside 0–15 or one that is always
+   * @throws `PopekError` (`invalid-options`) for an IRQ outside 0–15 or one that is always
    *   edge-triggered
    */
   constructor(@inject(Metrics) metrics: MetricsRegistry, @inject(PicOptions) @optional() options?: PicOptions) {

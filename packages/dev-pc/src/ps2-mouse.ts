@@ -76,9 +76,11 @@ export class Ps2Mouse {
   readonly rateHistory = new Uint8Array(3);
   /** Buttons held (bit 0 left, 1 right, 2 middle, 3–4 side buttons). */
   buttons = 0;
-  /** Movement accumulated in remote mode (or while a packet did not fit). */
+  /** Horizontal movement accumulated in remote mode (right positive). */
   dx = 0;
+  /** Vertical movement accumulated in remote mode (up positive). */
   dy = 0;
+  /** Wheel movement accumulated in remote mode. */
   dz = 0;
   /** The last byte sent, for RESEND. */
   lastSent = 0;

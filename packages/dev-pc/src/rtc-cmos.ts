@@ -175,7 +175,7 @@ export class RtcCmos implements Device {
    * @param clock - the machine's clock
    * @param metrics - the machine's metrics registry
    * @param options - memory size and start time
-   * @throws {@link PopekError} (`invalid-options`) for a memory size or start time out of range
+   * @throws `PopekError` (`invalid-options`) for a memory size or start time out of range
    */
   constructor(
     @inject(Clock) private readonly clock: CoreClock,

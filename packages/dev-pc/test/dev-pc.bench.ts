@@ -1,10 +1,10 @@
 import { bench, describe } from 'vitest';
-import { Harness, PortBus } from '../test/harness.js';
-import { AcpiPm } from './acpi-pm.js';
-import { I8042Controller } from './i8042-controller.js';
-import { Pic8259Pair } from './pic-8259-pair.js';
-import { Pit8254 } from './pit-8254.js';
-import { RtcCmos } from './rtc-cmos.js';
+import { Harness, PortBus } from './harness.js';
+import { AcpiPm } from '../src/acpi-pm.js';
+import { I8042Controller } from '../src/i8042-controller.js';
+import { Pic8259Pair } from '../src/pic-8259-pair.js';
+import { Pit8254 } from '../src/pit-8254.js';
+import { RtcCmos } from '../src/rtc-cmos.js';
 
 const h = new Harness();
 const bus = new PortBus();
