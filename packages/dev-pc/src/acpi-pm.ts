@@ -23,6 +23,7 @@ import {
 } from '@popek/core';
 import { ByteRegisterWindow } from './byte-register-window.js';
 import { GuestLog } from './guest-log.js';
+import { deadlineAfter } from './timer-deadline.js';
 import type { PowerButton } from './power-button.js';
 
 /*
@@ -76,7 +77,7 @@ export function pmTimerTickAt(ns: number): number {
 /** The first guest time (ns) at which {@link pmTimerTickAt} reaches `tick`. */
 function pmTimerTickTime(tick: number): number {
   let ns = Math.ceil((tick * 1e9) / PM_TIMER_HZ);
-  for (let i = 0; i < 4 && pmTimerTickAt(ns) < tick; i++) ns += 1;
+  for (let i = 0; i < 4 && pmTimerTickAt(ns) < tick; i++) ns += Math.max(1, ns * Number.EPSILON * 2);
   return ns;
 }
 
@@ -286,7 +287,7 @@ export class AcpiPm implements Device, PowerButton {
   /** With TMR_EN set and TMR_STS clear, a timer waits for the next change of bit 23. */
   #rearm(now: number): void {
     if ((this.#enable & TMR_EN) !== 0 && (this.#status & TMR_STS) === 0) {
-      this.clock.arm(this.#timer, pmTimerTickTime((this.#timerPeriod(now) + 1) * TMR_STS_PERIOD_TICKS));
+      this.clock.arm(this.#timer, deadlineAfter(now, pmTimerTickTime((this.#timerPeriod(now) + 1) * TMR_STS_PERIOD_TICKS)));
     } else {
       this.clock.cancel(this.#timer);
     }

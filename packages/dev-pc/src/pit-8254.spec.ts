@@ -377,3 +377,23 @@ describe('8254 snapshot and reset', () => {
     expect(bus.line('irq').level).toBe(false);
   });
 });
+
+describe('8254 far into guest time', () => {
+  it('keeps firing periodic IRQ 0 after 200 days of guest time, without re-firing at one instant', () => {
+    const { h, bus } = setup();
+    h.cpu.count = 200 * 86_400 * 1e9; // past 2^53 ns: neighbouring nanoseconds merge
+    bus.out(MODE, 0x34);
+    bus.out(CH0, 0x9b);
+    bus.out(CH0, 0x2e);
+    const line = bus.line('irq');
+    const before = line.risingEdges;
+    let fired = 0;
+    for (let i = 0; i < 100 && h.clock.nextDeadlineNs() < h.now + 1e9; i++) {
+      h.cpu.count = Math.ceil(h.clock.nextDeadlineNs());
+      fired += h.clock.runDue();
+      expect(h.clock.nextDeadlineNs()).toBeGreaterThan(h.now);
+    }
+    expect(fired).toBe(100);
+    expect(line.risingEdges - before).toBeGreaterThanOrEqual(49);
+  });
+});

@@ -19,6 +19,7 @@ import {
 } from '@popek/core';
 import { ByteRegisterWindow } from './byte-register-window.js';
 import { Pit8254Channel } from './pit-8254-channel.js';
+import { deadlineAfter } from './timer-deadline.js';
 
 /** The 8254's input clock on a PC: 14.31818 MHz / 12 (PC/AT technical reference). */
 export const PIT_HZ = 1_193_182;
@@ -55,7 +56,7 @@ export function pitTickAt(ns: number): number {
 export function pitTickTime(tick: number): number {
   let ns = Math.ceil((tick * 1e9) / PIT_HZ);
   // Rounding in the two divisions can leave us a nanosecond short; step up (bounded).
-  for (let i = 0; i < 4 && pitTickAt(ns) < tick; i++) ns += 1;
+  for (let i = 0; i < 4 && pitTickAt(ns) < tick; i++) ns += Math.max(1, ns * Number.EPSILON * 2);
   return ns;
 }
 
@@ -218,7 +219,7 @@ export class Pit8254 implements Device {
     const next = ch.nextOutChange(t);
     this.#ch0NextTick = next;
     if (next === Infinity) this.clock.cancel(this.#timer);
-    else this.clock.arm(this.#timer, pitTickTime(next));
+    else this.clock.arm(this.#timer, deadlineAfter(this.clock.nowNs(), pitTickTime(next)));
   }
 
   #onTimer(nowNs: number): void {

@@ -21,6 +21,7 @@ import {
 import { ByteRegisterWindow } from './byte-register-window.js';
 import { civilFromDays, dayOfWeek, daysFromCivil } from './civil-time.js';
 import { CmosOptions, DEFAULT_RTC_START_SECONDS } from './cmos-options.js';
+import { deadlineAfter } from './timer-deadline.js';
 
 /** CMOS index (bit 7: NMI disable) and data ports (PC/AT I/O map). */
 export const RTC_BASE = 0x70;
@@ -430,12 +431,12 @@ export class RtcCmos implements Device {
     const period = this.#periodNs();
     if ((b & B_PIE) !== 0 && period > 0) {
       const index = Math.floor((now - this.#dividerOriginNs) / period) + 1;
-      this.clock.arm(this.#periodicTimer, this.#dividerOriginNs + index * period);
+      this.clock.arm(this.#periodicTimer, deadlineAfter(now, this.#dividerOriginNs + index * period));
     } else {
       this.clock.cancel(this.#periodicTimer);
     }
     if ((b & (B_UIE | B_AIE)) !== 0 && (b & B_SET) === 0 && this.#nextUpdateNs !== Infinity) {
-      this.clock.arm(this.#updateTimer, this.#nextUpdateNs);
+      this.clock.arm(this.#updateTimer, deadlineAfter(now, this.#nextUpdateNs));
     } else {
       this.clock.cancel(this.#updateTimer);
     }
