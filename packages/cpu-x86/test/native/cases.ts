@@ -424,10 +424,49 @@ export function generateCases(seed = 0x5eed, perForm = 40): DiffCase[] {
     regs5[1] = lo + rng.int(hi - lo + 1);
     if (hi <= 0x7fffffff) add(key(0x62), 'bound', `bound ecx, [${hex(BUF + 8)}]`, { regs: regs5, mem: mem5 });
   }
+  // ---- prefixes, stack-pointer forms, segment loads, hint NOPs ----
+  for (let i = 0; i < perForm / 2; i++) {
+    const off = memOff(4);
+    add(key(0x26), 'es: override', `mov eax, [es:${hex(BUF + off)}]`);
+    add(key(0x2e), 'cs: override', `mov eax, [cs:${hex(BUF + off)}]`);
+    add(key(0x36), 'ss: override', `add [ss:${hex(BUF + off)}], ecx`);
+    add(key(0x3e), 'ds: override', `mov eax, [ds:ebp+${rng.int(16)}]`, { regs: regsRandom().map((v, k) => (k === 5 ? BUF + 64 : v)) });
+    add(key(0x64), 'fs: override', `push ds\npop fs\nmov eax, [fs:${hex(BUF + off)}]\npush gs\npop fs`);
+    add(key(0x65), 'gs: override', `push ds\npop gs\nsub [gs:${hex(BUF + off)}], ebx\npush fs\npop gs`);
+    add(key(0x66), 'o16', `o16 add ax, bx`);
+    const lr = regsRandom();
+    add(key(0x67), 'a16 lea', `a16 lea ${rng.pick(['ax', 'eax'])}, [${rng.pick(['bx+si', 'bx+di', 'bp+si', 'bp+di', 'si', 'di', 'bx', 'bp'])}+${rng.int(0x10000) - 0x8000}]`, { regs: lr });
+    add(key(0x67), 'a16 lea disp16', `a16 lea eax, [${rng.int(0x10000)}]`);
+    add(key(0xf0), 'lock', `lock ${rng.pick(['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor'])} dword [${hex(BUF + off)}], ${rng.pick(['eax', 'ecx', 'edx'])}`);
+    add(key(0xf0), 'lock not', `lock not byte [${hex(BUF + off)}]`);
+    add(key(0x44), 'inc esp', 'inc esp');
+    add(key(0x4c), 'dec esp', 'dec esp');
+    add(key(0x5c), 'pop esp', 'pop esp\nmov esp, 0x5000c0');
+    add(key(0x94), 'xchg esp,eax', `mov eax, ${hex(BUF + 100)}\nxchg esp, eax`);
+    add(key(0xbc), 'mov esp,imm', `mov esp, ${hex(BUF + 4 * rng.int(40))}`);
+    add(key(0xf6, 1), 'test Eb,Ib (/1)', `db 0xf6, 0xc8 | ${rng.int(8)}, ${rng.int(256)}`, { undef: AF });
+    add(key(0xf7, 1), 'test Ev,Iz (/1)', `db 0xf7, 0xc8 | ${rng.int(8)}\ndd ${hex(value())}`, { undef: AF });
+    const fp = memRandom();
+    fp[9] = 0x2b;
+    fp[11] = 0;
+    add(key(0xc5), 'lds', `lds ${rng.pick(['eax', 'ecx', 'esi'])}, [${hex(BUF + 32)}]`, { mem: fp });
+    add(key(0xc4), 'les', `les ${rng.pick(['eax', 'ecx', 'esi'])}, [${hex(BUF + 32)}]`, { mem: fp.slice() });
+    add(key(0x0fb2), 'lss', `lss ebx, [${hex(BUF + 32)}]\nmov esp, ebx\nmov esp, 0x5000c0`, { mem: fp.slice() });
+    add(key(0x0fb4), 'lfs', `lfs edx, [${hex(BUF + 40)}]`, { mem: fp.slice() });
+    add(key(0x0fb5), 'lgs', `lgs edx, [${hex(BUF + 32)}]\npush fs\npop gs`, { mem: fp.slice() });
+    add(key(0x8e), 'mov Sw,Ew', `mov ax, ds\nmov es, ${rng.pick(['ax', 'word [' + hex(BUF + 36) + ']'])}\nmov ax, ds\nmov es, ax`, { mem: fp.slice() });
+    add(key(0x07), 'pop es', 'push ds\npop es');
+    add(key(0x17), 'pop ss', 'push ss\npop ss');
+    add(key(0x63), 'arpl', `arpl ${rng.pick(['ax', 'word [' + hex(BUF + off) + ']'])}, ${rng.pick(['bx', 'cx'])}`, { undef: 0 });
+    for (let h = 0; h < 8; h++) add(key(0x0f18, h), 'hint nop', `db 0x0f, 0x18, ${(h << 3) | 5}\ndd ${hex(BUF)}`);
+    for (let op = 0x19; op <= 0x1e; op++) add(key(0x0f00 | op), 'reserved nop', `db 0x0f, ${hex(op)}, 0xc0`);
+    add(key(0xf2), 'repne', 'repne scasb', { regs: regsRandom().map((v, k) => (k === 7 ? BUF : k === 1 ? rng.int(8) : v)) });
+    add(key(0xf3), 'rep', 'rep stosb', { regs: regsRandom().map((v, k) => (k === 7 ? BUF + 8 : k === 1 ? rng.int(8) : v)) });
+  }
   return out;
 }
 
 /** The form keys the generator covers (`opcode/ext`), for the coverage table. */
 export function coveredForms(): Set<string> {
-  return new Set(generateCases(1, 2).map((c) => c.form));
+  return new Set(generateCases().map((c) => c.form));
 }
