@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { X87, type X87Context, type X87Memory } from './x87.js';
 
-const REC = 512;
+const REC = 1024;
 const R_CW = 0;
 const R_EFLAGS_IN = 4;
 const R_INSN = 8;
@@ -32,6 +32,7 @@ const R_MEM_SIZE = 128;
 const R_EFLAGS_OUT = 240;
 const R_AX = 244;
 const R_SAVE = 256; // FNSAVE image, 108 bytes
+const R_FXSAVE = 512; // FXSAVE image, 512 bytes (16-byte aligned)
 
 /** One test: the instruction bytes and the machine state before it. */
 interface Case {
@@ -508,6 +509,7 @@ function assembly(cases: readonly Case[]): string {
       '  pushfd',
       `  pop dword [esi+${R_EFLAGS_OUT}]`,
       `  mov [esi+${R_AX}], eax`,
+      `  fxsave [esi+${R_FXSAVE}]`,
       `  fnsave [esi+${R_SAVE}]`,
       `  mov dword [esi+${R_INSN}], i${n}`,
       `  mov dword [esi+${R_PREP_FLD}], prep.fld`,
@@ -635,6 +637,7 @@ function emulate(c: Case, native: DataView, n: number): { bytes: Uint8Array; efl
   if (c.modrm < 0xc0) x.execute(c.opcode, c.modrm, 3, base + R_MEM, mem, ctx);
   else x.execute(c.opcode, c.modrm, -1, 0, mem, ctx);
   ctx.opsize32 = true;
+  x.fxsave(mem, 3, base + R_FXSAVE, ctx);
   x.execute(0xdd, 0x36, 3, base + R_SAVE, mem, ctx);
   return { bytes, eflags: ctx.eflags, ax: ctx.ax };
 }
@@ -725,6 +728,26 @@ function compare(c: Case, native: Uint8Array, n: number, emu: { bytes: Uint8Arra
     const same = hex(nb, at, 10) === hex(eb, at, 10);
     if (!same && c.approx) approxStats.inexact++;
     if (!same && !(c.approx && close80(nv, ev, at, 4))) problems.push(`ST(${i}) host ${reg80(nv, at)} popek ${reg80(ev, at)}`);
+  }
+  // FXSAVE, legacy area (bytes 0–159). Masked: MXCSR_MASK (the host has SSE); FOP, FIP and FDP
+  // when no exception is pending, which an AMD processor then does not store.
+  {
+    const f = R_FXSAVE;
+    const pending = (nv.getUint16(f + 2, true) & 0x80) !== 0;
+    // FSW (bytes 2–3) and, for approximate cases, the registers are compared, with their masks,
+    // in the FNSAVE image above.
+    for (let k = 0; k < (c.approx ? 32 : 160); k += 2) {
+      if (k === 2 || (k >= 28 && k < 32)) continue;
+      if (!pending && k >= 6 && k < 24 && k !== 12 && k !== 14 && k !== 20 && k !== 22) continue;
+      if (!pending && (k === 12 || k === 20) && nv.getUint16(f + k, true) === 0) continue;
+      if (pointersLost && k >= 6 && k < 24) continue;
+      const a = nv.getUint16(f + k, true);
+      const e = ev.getUint16(f + k, true);
+      if (a !== e) {
+        problems.push(`FXSAVE+${k} host ${a.toString(16)} popek ${e.toString(16)}`);
+        break;
+      }
+    }
   }
   const flagMask = compareOp && unmaskedInvalid ? 0 : 0x8d5;
   if ((nv.getUint32(R_EFLAGS_OUT, true) & flagMask) !== (emu.eflags & flagMask)) {
