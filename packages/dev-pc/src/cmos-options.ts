@@ -1,9 +1,12 @@
 import { serviceId } from '@popek/core';
 
-/** The options of the RTC/CMOS device, bound by the profile. */
+/**
+ * The options of the RTC/CMOS device, bound by the profile. Without them (or without
+ * `memoryBytes`) the memory size comes from the machine's `MemoryLayout` (the bus).
+ */
 export interface CmosOptions {
   /** Guest RAM in bytes, reported in the CMOS memory-size bytes as SeaBIOS and QEMU do. */
-  readonly memoryBytes: number;
+  readonly memoryBytes?: number;
   /**
    * The wall-clock time at power-on, in seconds since 1970-01-01 00:00:00 UTC. The device never
    * reads the host clock: a realtime profile passes the host time here; the default is
@@ -11,8 +14,8 @@ export interface CmosOptions {
    */
   readonly startTimeSeconds?: number;
   /**
-   * How much of the RAM lies below 4 GiB (the rest is above, after the PCI hole). Default:
-   * `min(memoryBytes, 0xE000_0000)`.
+   * How much of the RAM lies below 4 GiB (the rest is above, after the PCI hole). Default: from
+   * the `MemoryLayout` when the memory size comes from it, else `min(memoryBytes, 0xE000_0000)`.
    */
   readonly belowFourGigBytes?: number;
 }

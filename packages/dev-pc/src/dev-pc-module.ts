@@ -13,8 +13,8 @@ import { SystemControlPortA } from './system-control-port-a.js';
 
 /**
  * The PC chipset's bindings: each device class once, as a singleton, aliased to
- * `DeviceContribution` and to the roles it plays. The profile binds `CmosOptions` (required) and
- * `PicOptions` (optional).
+ * `DeviceContribution` and to the roles it plays. The profile may bind `CmosOptions` (the RTC's
+ * start time; its memory size defaults to the bus's `MemoryLayout`) and `PicOptions`.
  */
 export const devPcModule = new ContainerModule(({ bind }) => {
   bind(Pic8259Pair).toSelf().inSingletonScope();

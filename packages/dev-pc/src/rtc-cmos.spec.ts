@@ -379,3 +379,28 @@ describe('RTC snapshot and reset', () => {
     expect(bus.line('irq').risingEdges).toBe(edges);
   });
 });
+
+describe('CMOS memory size from the memory layout', () => {
+  it('takes the size from the bus layout when the options do not give it', () => {
+    const h = new Harness();
+    const layout = {
+      ramBytes: 64 * 1024 * 1024 - 0x20000,
+      regions: () => [
+        { base: 0, size: 0xa0000, kind: 'ram' as const },
+        { base: 0xa0000, size: 0x20000, kind: 'reserved' as const },
+        { base: 0xc0000, size: 64 * 1024 * 1024 - 0xc0000, kind: 'ram' as const },
+        { base: 0xe000_0000, size: 0x2000_0000, kind: 'reserved' as const },
+      ],
+    };
+    const rtc = new RtcCmos(h.clock, h.metrics, undefined, layout);
+    const bus = new PortBus();
+    bus.attach(rtc);
+    expect(cmosRead(bus, 0x17) | (cmosRead(bus, 0x18) << 8)).toBe(63 * 1024);
+    expect(cmosRead(bus, 0x34) | (cmosRead(bus, 0x35) << 8)).toBe(48 * 16);
+  });
+
+  it('refuses to guess without options or a layout', () => {
+    const h = new Harness();
+    expect(() => new RtcCmos(h.clock, h.metrics)).toThrow(/memory size/);
+  });
+});

@@ -1,6 +1,7 @@
 import {
   Clock,
   DisconnectedIrqLine,
+  MemoryLayout,
   Metrics,
   PopekError,
   booleanField,
@@ -8,6 +9,7 @@ import {
   inject,
   injectable,
   numberField,
+  optional,
   type CoreClock,
   type Counter,
   type Device,
@@ -176,14 +178,17 @@ export class RtcCmos implements Device {
    * @param clock - the machine's clock
    * @param metrics - the machine's metrics registry
    * @param options - memory size and start time
-   * @throws `PopekError` (`invalid-options`) for a memory size or start time out of range
+   * @param layout - the machine's memory layout, for the memory size when the options omit it
+   * @throws `PopekError` (`invalid-options`) for a memory size or start time out of range, or when
+   *   neither the options nor a memory layout give the memory size
    */
   constructor(
     @inject(Clock) private readonly clock: CoreClock,
     @inject(Metrics) metrics: MetricsRegistry,
-    @inject(CmosOptions) options: CmosOptions,
+    @inject(CmosOptions) @optional() options?: CmosOptions,
+    @inject(MemoryLayout) @optional() layout?: MemoryLayout,
   ) {
-    const { memoryBytes, belowFourGig, startSeconds } = validateOptions(options);
+    const { memoryBytes, belowFourGig, startSeconds } = validateOptions(options ?? {}, layout);
     this.#periodicTimer = clock.createTimer('rtc.periodic', (now) => this.#onTimer(now));
     this.#updateTimer = clock.createTimer('rtc.update', (now) => this.#onTimer(now));
     this.#interrupts = metrics.counter('rtc.interrupts', 'Rising edges of the RTC interrupt (IRQ 8)');
@@ -513,8 +518,15 @@ export class RtcCmos implements Device {
   }
 }
 
-function validateOptions(options: CmosOptions): { memoryBytes: number; belowFourGig: number; startSeconds: number } {
-  const memoryBytes = options.memoryBytes;
+function validateOptions(options: CmosOptions, layout: MemoryLayout | undefined): { memoryBytes: number; belowFourGig: number; startSeconds: number } {
+  const fromLayout = options.memoryBytes === undefined && layout !== undefined ? ramFromLayout(layout) : undefined;
+  const memoryBytes = options.memoryBytes ?? fromLayout?.total;
+  if (memoryBytes === undefined) {
+    throw new PopekError(
+      'invalid-options',
+      'The RTC/CMOS needs the memory size: bind CmosOptions with memoryBytes, or a bus that provides the MemoryLayout.',
+    );
+  }
   if (!Number.isSafeInteger(memoryBytes) || memoryBytes < 0) {
     throw new PopekError('invalid-options', `The CMOS memory size must be a whole number of bytes, not ${String(memoryBytes)}.`);
   }
@@ -525,7 +537,7 @@ function validateOptions(options: CmosOptions): { memoryBytes: number; belowFour
       `The RTC start time must be whole seconds since 1970 up to the year 9999, not ${String(startSeconds)}.`,
     );
   }
-  const belowFourGig = options.belowFourGigBytes ?? Math.min(memoryBytes, 0xe000_0000);
+  const belowFourGig = options.belowFourGigBytes ?? fromLayout?.below4G ?? Math.min(memoryBytes, 0xe000_0000);
   if (!Number.isSafeInteger(belowFourGig) || belowFourGig < 0 || belowFourGig > memoryBytes || belowFourGig > 0x1_0000_0000) {
     throw new PopekError(
       'invalid-options',
@@ -533,4 +545,22 @@ function validateOptions(options: CmosOptions): { memoryBytes: number; belowFour
     );
   }
   return { memoryBytes, belowFourGig, startSeconds };
+}
+
+/**
+ * The RAM as firmware counts it from the memory map: below 4 GiB, the end of the highest RAM
+ * region (the holes under it — the VGA window, the BIOS area — count, as on a real PC); above
+ * 4 GiB, the RAM regions' sizes.
+ */
+function ramFromLayout(layout: MemoryLayout): { total: number; below4G: number } {
+  let below4G = 0;
+  let above = 0;
+  for (const region of layout.regions()) {
+    if (region.kind !== 'ram') continue;
+    const top = region.base + region.size;
+    if (top <= 0x1_0000_0000) below4G = Math.max(below4G, top);
+    else if (region.base >= 0x1_0000_0000) above += region.size;
+  }
+  if (below4G === 0 && above === 0) below4G = Math.min(layout.ramBytes, 0xe000_0000);
+  return { total: below4G + above, below4G };
 }
