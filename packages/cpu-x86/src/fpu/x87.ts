@@ -1292,9 +1292,8 @@ export class X87 implements Snapshotable {
         else u.set(se, hi, lo);
       } else {
         const exp = (se & 0x7fff) - 0x3fff;
-        if (kind === 0 && exp >= 0 && !((se & 0x7fff) === 0x3fff && hi === 0x8000_0000 && lo === 0)) {
-          // F2XM1 is defined for −1 ≤ x ≤ +1; outside it the result is undefined. Compute anyway.
-        }
+        // F2XM1 is defined for −1 ≤ x ≤ +1 (SDM: outside it the result is undefined); it is
+        // computed anyway, which overflows or saturates towards −1 like the formula.
         if (kind !== 2 && exp < -40) {
           // sin x = x − x³/6 and 2^x − 1 = x·ln2 + (x·ln2)²/2 + …: tiny arguments in 80-bit.
           if (kind === 1) this.tinyOdd(se, hi, lo, false);
