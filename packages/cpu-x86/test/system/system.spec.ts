@@ -17,7 +17,10 @@ describe('system kernels (Popek against qemu-system-i386)', () => {
       const popek = runInPopek(image);
       const expectedFile = join(KERNEL_DIR, `${name}.expected`);
       if (hasQemu) {
-        const qemu = runInQemu(image);
+        // qemu's debug-console file is occasionally cut short when the machine exits under heavy
+        // host load; one re-run tells that apart from a real difference.
+        let qemu = runInQemu(image);
+        if (qemu.output !== popek.output) qemu = runInQemu(image);
         if (process.env['POPEK_UPDATE_EXPECTED']) writeFileSync(expectedFile, qemu.output);
         expect(qemu.output).toContain('DONE');
         expect(popek.output).toBe(qemu.output);
