@@ -526,7 +526,7 @@ describe('Uart16550 reset and snapshots', () => {
     expect(encodeState(h.uart.saveState())).toEqual(before);
   });
 
-  it('stateOf helper sees the shift register empty after the line drains', () => {
+  it('loads the shift register one bit after a THR write and empties it when the character is sent', () => {
     const h = makeHarness();
     h.outb(THR, 0x41);
     expect(stateOf(h)['tsr']).toBe(-1);
