@@ -275,7 +275,8 @@ const Facs = { SIGNATURE: 0, LENGTH: 4, HARDWARE_SIGNATURE: 8, VERSION: 32 } as 
  *   Multiboot kernels) and an XSDT (what ACPI 2.0+ OSes, Linux included, prefer);
  * - FADT revision 6 (276 bytes) with the fixed-hardware blocks of an {@link AcpiPlatform}, no
  *   GPE blocks, SMI_CMD 0 (the system is always in ACPI mode), RESET_REG in system I/O, flags
- *   WBINVD | PROC_C1 | SLP_BUTTON | RESET_REG_SUP, and the X_ fields equal to the 32-bit ones;
+ *   WBINVD | PROC_C1 | SLP_BUTTON | RESET_REG_SUP, X_DSDT and the X_ register blocks equal to
+ *   the 32-bit ones, and X_FIRMWARE_CTRL zero (the spec requires it when FIRMWARE_CTRL is set);
  * - FACS version 2 (64 bytes, 64-byte aligned);
  * - DSDT revision 2 holding only `Name (\_S5, Package () { t, t, 0, 0 })`: what Linux needs to
  *   power off (`acpi_enter_sleep_state(ACPI_STATE_S5)`). Devices are left to legacy probing, so
@@ -391,7 +392,8 @@ export class AcpiTables {
     writeGas(view, Fadt.RESET_REG, GasSpace.SystemIo, 8, GasAccess.Byte, p.resetPort);
     view.setUint8(Fadt.RESET_VALUE, p.resetValue);
     view.setUint8(Fadt.MINOR_VERSION, 5);
-    view.setUint32(Fadt.X_FIRMWARE_CTRL, facsAddress, true);
+    // X_FIRMWARE_CTRL must be zero when FIRMWARE_CTRL is set (ACPI 6.5 Table 5.9); the FACS is below 4 GiB.
+    view.setUint32(Fadt.X_FIRMWARE_CTRL, 0, true);
     view.setUint32(Fadt.X_DSDT, dsdtAddress, true);
     writeGas(view, Fadt.X_PM1A_EVT_BLK, GasSpace.SystemIo, p.pm1EventLength * 8, GasAccess.Word, p.pm1aEventBlock);
     writeGas(view, Fadt.X_PM1A_CNT_BLK, GasSpace.SystemIo, p.pm1ControlLength * 8, GasAccess.Word, p.pm1aControlBlock);
