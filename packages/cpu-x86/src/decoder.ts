@@ -63,7 +63,9 @@ export function decodeInstruction(bytes: Uint8Array, offset: number, default32: 
       modrm = byte();
       const mod = modrm >> 6;
       const rm = modrm & 7;
-      if (mod !== 3) {
+      // MOV to/from CRn/DRn (0F 20–23) ignore the mod field: always a register (SDM Vol. 2 "MOV").
+      const registerOnly = index >= 0x120 && index <= 0x123;
+      if (mod !== 3 && !registerOnly) {
         if (as32) {
           let base = -1;
           if (rm === 4) base = byte() & 7;

@@ -110,13 +110,15 @@ function inferImm(operands: string): ImmediateKind {
 }
 
 function inferModrm(operands: string): boolean {
-  return operands.split(',').some((op) => /^[EGMRSCD]/.test(op.trim()));
+  // ModRM operands are a method letter followed by a lower-case size (Eb, Gv, Sw, Rd) or bare M;
+  // register names such as ES, CS, DX and CL are not.
+  return operands.split(',').some((op) => /^[EGMRSCD]([a-z]|$)/.test(op.trim()));
 }
 
 function row(opcode: number, mnemonic: string, operands: string, o: RowOptions = {}): void {
   const modrm = o.modrm ?? (o.ext !== undefined || inferModrm(operands));
-  const mOnly = operands.split(',').some((x) => x.trim().startsWith('M'));
-  const rOnly = operands.split(',').some((x) => /^[RCD]/.test(x.trim()) && !/^(CL|DX)$/.test(x.trim()));
+  const mOnly = operands.split(',').some((x) => /^M([a-z]|$)/.test(x.trim()));
+  const rOnly = operands.split(',').some((x) => /^[RCD][a-z]/.test(x.trim()));
   rows.push({
     opcode,
     ext: o.ext ?? -1,

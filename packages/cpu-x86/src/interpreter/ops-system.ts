@@ -314,7 +314,7 @@ export function outPort(c: X86Cpu): void {
   const port = c.opcode < 0xee ? c.fetch8() : c.r16[4]!;
   ioCheck(c, port, w);
   const v = w === 1 ? c.r8[0]! : w === 2 ? c.r16[0]! : c.regs[0]! >>> 0;
-  // The instruction retires before the device sees the write: time read by the device counts it.
+  // retired() counts the instructions before this one, so device time is exact and deterministic.
   c.bus.ioWrite(port, w, v);
 }
 

@@ -13,8 +13,18 @@ export const hasNasm: boolean = (() => {
   }
 })();
 
-/** Assembles `source` as a flat binary (`nasm -f bin`) and returns its bytes. */
+const cache = new Map<string, Uint8Array>();
+
+/** Assembles `source` as a flat binary (`nasm -f bin`) and returns its bytes (cached by source). */
 export function assemble(source: string): Uint8Array {
+  const hit = cache.get(source);
+  if (hit !== undefined) return hit.slice();
+  const bytes = assembleUncached(source);
+  cache.set(source, bytes);
+  return bytes.slice();
+}
+
+function assembleUncached(source: string): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'popek-nasm-'));
   try {
     writeFileSync(join(dir, 'a.asm'), source);
