@@ -148,7 +148,7 @@ describe('Float80Unit against a BigInt reference', () => {
               expect(u.hi | u.lo).toBe(0);
               continue;
             }
-            const got = `${u.se.toString(16)}:${sigOf(u.hi, u.lo).toString(16)}`;
+            const got = `${u.se.toString(16)}:${sigOf(u.hi >>> 0, u.lo >>> 0).toString(16)}`;
             const want = `${ref.se.toString(16)}:${ref.sig.toString(16)}`;
             if (got !== want) throw new Error(`${op} pc=${pc} rc=${rc} a=${a.map((v) => v.toString(16))} b=${b.map((v) => v.toString(16))}: got ${got}, want ${want}`);
             expect((u.flags & 0x20) !== 0).toBe(ref.inexact);
@@ -161,24 +161,55 @@ describe('Float80Unit against a BigInt reference', () => {
     });
   }
 
+  it('gives exact square roots of perfect squares (no PE) and rounds their neighbours', () => {
+    const u = new Float80Unit();
+    for (let n = 0; n < 3000; n++) {
+      const r = BigInt(rnd() | 0x8000_0000) * 2n ** 32n + BigInt(rnd()) >> BigInt(rnd() % 40);
+      const sq = r * r;
+      const bits = sq.toString(2).length;
+      // Place sq in a 64-bit significand when it fits, else skip (exactness needs ≤ 64 bits).
+      if (bits > 64) continue;
+      const sig = sq << BigInt(64 - bits);
+      const se = 16383 + bits - 1;
+      for (const delta of [0n, 1n, -1n]) {
+        const s2 = sig + delta;
+        if (s2 >> 63n !== 1n) continue;
+        u.cw = 0x037f;
+        u.flags = 0;
+        u.sqrt(se, Number(s2 >> 32n), Number(s2 & 0xffff_ffffn));
+        let m = s2 << 140n;
+        let e = se - 16383 - 63 - 140;
+        if (e & 1) {
+          m <<= 1n;
+          e -= 1;
+        }
+        const root = isqrt(m);
+        const ref = roundRef(0, root, e / 2, root * root !== m, 64, 0);
+        expect(`${u.se.toString(16)}:${sigOf(u.hi >>> 0, u.lo >>> 0).toString(16)}`).toBe(`${ref.se.toString(16)}:${ref.sig.toString(16)}`);
+        expect((u.flags & 0x20) !== 0).toBe(ref.inexact);
+        if (delta === 0n && (bits & 1) === 1) expect(u.flags & 0x20).toBe(0);
+      }
+    }
+  });
+
   it('converts float64 and float32 patterns exactly and back with the same bits', () => {
     const u = new Float80Unit();
     const view = new DataView(new ArrayBuffer(8));
     for (let n = 0; n < 5000; n++) {
       const hi = rnd();
       const lo = rnd();
-      view.setUint32(4, hi);
-      view.setUint32(0, lo);
+      view.setUint32(0, hi); // big-endian: the high word first
+      view.setUint32(4, lo);
       const x = view.getFloat64(0);
       if (Number.isNaN(x)) continue;
       u.flags = 0;
       u.fromF64(hi, lo);
       u.toFloat(u.se, u.hi, u.lo, true);
-      expect([u.hi, u.lo]).toEqual([hi >>> 0, lo >>> 0]);
+      expect([u.hi >>> 0, u.lo >>> 0]).toEqual([hi >>> 0, lo >>> 0]);
       expect(u.flags & 0x3d).toBe(0);
       u.fromF32(hi);
       u.toFloat(u.se, u.hi, u.lo, false);
-      if ((hi & 0x7f80_0000) !== 0x7f80_0000 || (hi & 0x7f_ffff) === 0) expect(u.hi).toBe(hi >>> 0);
+      if ((hi & 0x7f80_0000) !== 0x7f80_0000 || (hi & 0x7f_ffff) === 0) expect(u.hi >>> 0).toBe(hi >>> 0);
     }
   });
 });

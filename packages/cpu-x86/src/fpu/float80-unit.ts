@@ -64,6 +64,9 @@ const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const W_LO = LITTLE ? 0 : 1;
 const W_HI = LITTLE ? 1 : 0;
 
+/** 2^−16, for splitting 16-bit carries off exactly. */
+const INV_2_16 = 1 / 65536;
+
 /** 10^18 as two 32-bit words: the exclusive upper bound of an 18-digit packed BCD magnitude. */
 const BCD_LIMIT_HI = 0x0de0_b6b3;
 const BCD_LIMIT_LO = 0xa764_0000;
@@ -87,9 +90,12 @@ export class Float80Unit {
   cw = 0x037f;
   /** Result: sign and biased exponent. */
   se = 0;
-  /** Result: significand bits 63–32. */
+  /**
+   * Result: significand bits 63–32, as a signed 32-bit integer (so that passing it around never
+   * boxes a number; read it with `>>> 0` for the unsigned value).
+   */
   hi = 0;
-  /** Result: significand bits 31–0. */
+  /** Result: significand bits 31–0, as a signed 32-bit integer. */
   lo = 0;
   /** Accumulated exception flags (FSW.IE…PE) and FSW.C1 for a rounded-up result. */
   flags = 0;
@@ -135,20 +141,20 @@ export class Float80Unit {
   invalid(): void {
     this.flags = (this.flags & ~FSW.DE) | FSW.IE;
     this.se = INDEFINITE_SE;
-    this.hi = INDEFINITE_HI;
+    this.hi = INDEFINITE_HI | 0;
     this.lo = 0;
   }
 
   /** Sets the result to an encoding as is. */
   set(se: number, hi: number, lo: number): void {
     this.se = se;
-    this.hi = hi;
-    this.lo = lo;
+    this.hi = hi | 0;
+    this.lo = lo | 0;
   }
 
   private setInfinity(sign: number): void {
     this.se = (sign << 15) | EXP_MAX;
-    this.hi = 0x8000_0000;
+    this.hi = 0x8000_0000 | 0;
     this.lo = 0;
   }
 
@@ -395,13 +401,13 @@ export class Float80Unit {
       if (toInfinity) {
         this.flags |= FSW.C1;
         this.se = (sign << 15) | (eMax + 1);
-        this.hi = 0x8000_0000;
+        this.hi = 0x8000_0000 | 0;
         this.lo = 0;
       } else {
         this.se = (sign << 15) | eMax;
-        this.hi = p >= 32 ? 0xffff_ffff : (0xffff_ffff << (32 - p)) >>> 0;
-        this.lo = p > 32 ? (0xffff_ffff << (64 - p)) >>> 0 : 0;
-        if (p === 64) this.lo = 0xffff_ffff;
+        this.hi = (p >= 32 ? 0xffff_ffff : 0xffff_ffff << (32 - p)) | 0;
+        this.lo = p > 32 ? 0xffff_ffff << (64 - p) : 0;
+        if (p === 64) this.lo = -1;
       }
       return;
     }
@@ -412,8 +418,8 @@ export class Float80Unit {
     if (this.inexact) this.flags |= FSW.PE;
     if (this.roundedUp) this.flags |= FSW.C1;
     this.se = (sign << 15) | (e & EXP_MAX);
-    this.hi = this.rh;
-    this.lo = this.rl;
+    this.hi = this.rh | 0;
+    this.lo = this.rl | 0;
   }
 
   /** Rounds the accumulator to the destination register under FCW.PC (arithmetic results). */
@@ -596,34 +602,11 @@ export class Float80Unit {
 
   /** Multiplies the unpacked significands of A and B into the accumulator (exponent and significand). */
   private mulUnpacked(): void {
-    const a0 = this.al & 0xffff;
-    const a1 = this.al >>> 16;
-    const a2 = this.ah & 0xffff;
-    const a3 = this.ah >>> 16;
-    const b0 = this.bl & 0xffff;
-    const b1 = this.bl >>> 16;
-    const b2 = this.bh & 0xffff;
-    const b3 = this.bh >>> 16;
-    // Column sums stay below 2^35, exact in a double.
-    let t = a0 * b0;
-    const d0 = t % 65536;
-    t = (t - d0) / 65536 + a0 * b1 + a1 * b0;
-    const d1 = t % 65536;
-    t = (t - d1) / 65536 + a0 * b2 + a1 * b1 + a2 * b0;
-    const d2 = t % 65536;
-    t = (t - d2) / 65536 + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
-    const d3 = t % 65536;
-    t = (t - d3) / 65536 + a1 * b3 + a2 * b2 + a3 * b1;
-    const d4 = t % 65536;
-    t = (t - d4) / 65536 + a2 * b3 + a3 * b2;
-    const d5 = t % 65536;
-    t = (t - d5) / 65536 + a3 * b3;
-    const d6 = t % 65536;
-    const d7 = (t - d6) / 65536;
-    let p3 = ((d7 << 16) | d6) >>> 0;
-    let p2 = ((d5 << 16) | d4) >>> 0;
-    let p1 = ((d3 << 16) | d2) >>> 0;
-    const p0 = ((d1 << 16) | d0) >>> 0;
+    this.mul128();
+    let p3 = this.p3;
+    let p2 = this.p2;
+    let p1 = this.p1;
+    const p0 = this.p0;
     let e = this.ae + this.be + 1;
     if ((p3 & 0x8000_0000) === 0) {
       p3 = ((p3 << 1) | (p2 >>> 31)) >>> 0;
@@ -635,6 +618,58 @@ export class Float80Unit {
     this.rh = p3;
     this.rl = p2;
     this.re = e;
+  }
+
+  // The 128-bit product of mul128, most significant word first.
+  private p3 = 0;
+  private p2 = 0;
+  private p1 = 0;
+  private p0 = 0;
+
+  /**
+   * The exact 128-bit product of ah:al and bh:bl (16-bit limbs; column sums stay below 2^35).
+   * Operands come from fields, not arguments, so that no 32-bit unsigned value is boxed.
+   */
+  private mul128(): void {
+    const al = this.al;
+    const ah = this.ah;
+    const bl = this.bl;
+    const bh = this.bh;
+    const a0 = al & 0xffff;
+    const a1 = al >>> 16;
+    const a2 = ah & 0xffff;
+    const a3 = ah >>> 16;
+    const b0 = bl & 0xffff;
+    const b1 = bl >>> 16;
+    const b2 = bh & 0xffff;
+    const b3 = bh >>> 16;
+    // Column sums stay below 2^35; carries are split off with exact power-of-two scaling.
+    const K = 1 / 65536;
+    let t = a0 * b0;
+    let c = Math.floor(t * K);
+    const d0 = t - c * 65536;
+    t = c + a0 * b1 + a1 * b0;
+    c = Math.floor(t * K);
+    const d1 = t - c * 65536;
+    t = c + a0 * b2 + a1 * b1 + a2 * b0;
+    c = Math.floor(t * K);
+    const d2 = t - c * 65536;
+    t = c + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
+    c = Math.floor(t * K);
+    const d3 = t - c * 65536;
+    t = c + a1 * b3 + a2 * b2 + a3 * b1;
+    c = Math.floor(t * K);
+    const d4 = t - c * 65536;
+    t = c + a2 * b3 + a3 * b2;
+    c = Math.floor(t * K);
+    const d5 = t - c * 65536;
+    t = c + a3 * b3;
+    const d7 = Math.floor(t * K);
+    const d6 = t - d7 * 65536;
+    this.p3 = ((d7 << 16) | d6) >>> 0;
+    this.p2 = ((d5 << 16) | d4) >>> 0;
+    this.p1 = ((d3 << 16) | d2) >>> 0;
+    this.p0 = ((d1 << 16) | d0) >>> 0;
   }
 
   /** a ÷ b under PC and RC (ZE for a finite non-zero dividend and a zero divisor). */
@@ -707,22 +742,22 @@ export class Float80Unit {
       }
       // u[j..j+4] −= qhat · v
       let p = qhat * v0;
-      let carry = Math.floor(p / R);
+      let carry = Math.floor(p * INV_2_16);
       let t = u[j]! - (p - carry * R);
       let borrow = t < 0 ? 1 : 0;
       u[j] = t + borrow * R;
       p = qhat * v1 + carry;
-      carry = Math.floor(p / R);
+      carry = Math.floor(p * INV_2_16);
       t = u[j + 1]! - (p - carry * R) - borrow;
       borrow = t < 0 ? 1 : 0;
       u[j + 1] = t + borrow * R;
       p = qhat * v2 + carry;
-      carry = Math.floor(p / R);
+      carry = Math.floor(p * INV_2_16);
       t = u[j + 2]! - (p - carry * R) - borrow;
       borrow = t < 0 ? 1 : 0;
       u[j + 2] = t + borrow * R;
       p = qhat * v3 + carry;
-      carry = Math.floor(p / R);
+      carry = Math.floor(p * INV_2_16);
       t = u[j + 3]! - (p - carry * R) - borrow;
       borrow = t < 0 ? 1 : 0;
       u[j + 3] = t + borrow * R;
@@ -759,6 +794,47 @@ export class Float80Unit {
     this.re = this.ae - this.be - (q[5]! !== 0 ? 0 : 1);
   }
 
+  /**
+   * M − Y² for M = m3:m2:m1:0 and Y = yh:yl: leaves |M − Y²| in p3…p0 and returns whether it is
+   * negative.
+   */
+  private sqrtRemainder(m3: number, m2: number, m1: number, yh: number, yl: number): boolean {
+    this.ah = this.bh = yh;
+    this.al = this.bl = yl;
+    this.mul128();
+    let d = 0 - this.p0;
+    let borrow = d < 0 ? 1 : 0;
+    const r0 = d >>> 0;
+    d = m1 - this.p1 - borrow;
+    borrow = d < 0 ? 1 : 0;
+    const r1 = d >>> 0;
+    d = m2 - this.p2 - borrow;
+    borrow = d < 0 ? 1 : 0;
+    const r2 = d >>> 0;
+    d = m3 - this.p3 - borrow;
+    borrow = d < 0 ? 1 : 0;
+    const r3 = d >>> 0;
+    if (borrow === 0) {
+      this.p3 = r3;
+      this.p2 = r2;
+      this.p1 = r1;
+      this.p0 = r0;
+      return false;
+    }
+    // Negate the 128-bit two's complement.
+    let n = (~r0 >>> 0) + 1;
+    this.p0 = n >>> 0;
+    let c = n > 0xffff_ffff ? 1 : 0;
+    n = (~r1 >>> 0) + c;
+    this.p1 = n >>> 0;
+    c = n > 0xffff_ffff ? 1 : 0;
+    n = (~r2 >>> 0) + c;
+    this.p2 = n >>> 0;
+    c = n > 0xffff_ffff ? 1 : 0;
+    this.p3 = ((~r3 >>> 0) + c) >>> 0;
+    return true;
+  }
+
   /** √a under PC and RC (IE for a negative non-zero operand; √−0 = −0). */
   sqrt(aSe: number, aHi: number, aLo: number): void {
     const ca = classify(aSe, aHi, aLo);
@@ -769,65 +845,76 @@ export class Float80Unit {
     if (ca === C.Infinity) return this.set(aSe, aHi, aLo);
     if (ca === C.Denormal) this.flags |= FSW.DE;
     this.unpackA(aSe, aHi, aLo);
-    // N = S·2^k with k ≡ e+1 (mod 2), so that the exponent halves exactly; root has 65–66 bits.
+    // √(S·2^(e−63)) = √M · 2^((e−126−j)/2) with M = S·2^(63+j), j = e mod 2, so that the root
+    // Y = ⌊√M⌋ lies in [2^63, 2^64). Y comes from a float64 estimate, one Newton correction and an
+    // exact check of M − Y² (which also gives the guard and sticky bits).
     const e = this.ae;
-    const odd = (e & 1) === 0; // k = 67 when e is even, 66 when e is odd
-    let s2: number;
-    let s1: number;
-    let s0: number;
-    let pairs: number;
-    if (odd) {
-      s2 = this.ah >>> 1;
-      s1 = ((this.ah << 31) | (this.al >>> 1)) >>> 0;
-      s0 = (this.al << 31) >>> 0;
-      pairs = 66;
+    const j = e & 1;
+    let m3: number;
+    let m2: number;
+    let m1: number;
+    if (j === 0) {
+      m3 = this.ah >>> 1;
+      m2 = ((this.ah << 31) | (this.al >>> 1)) >>> 0;
+      m1 = (this.al << 31) >>> 0;
     } else {
-      s2 = this.ah;
-      s1 = this.al;
-      s0 = 0;
-      pairs = 65;
+      m3 = this.ah;
+      m2 = this.al;
+      m1 = 0;
     }
-    let t2 = 0;
-    let t1 = 0;
-    let t0 = 0; // root
-    let m2 = 0;
-    let m1 = 0;
-    let m0 = 0; // remainder
-    for (let i = 0; i < pairs; i++) {
-      const pair = s2 >>> 30;
-      s2 = ((s2 << 2) | (s1 >>> 30)) >>> 0;
-      s1 = ((s1 << 2) | (s0 >>> 30)) >>> 0;
-      s0 = (s0 << 2) >>> 0;
-      // rem = rem·4 + pair
-      m2 = ((m2 << 2) | (m1 >>> 30)) >>> 0;
-      m1 = ((m1 << 2) | (m0 >>> 30)) >>> 0;
-      m0 = ((m0 << 2) | pair) >>> 0;
-      // trial = root·4 + 1
-      const x2 = ((t2 << 2) | (t1 >>> 30)) >>> 0;
-      const x1 = ((t1 << 2) | (t0 >>> 30)) >>> 0;
-      const x0 = ((t0 << 2) | 1) >>> 0;
-      // root·2
-      t2 = ((t2 << 1) | (t1 >>> 31)) >>> 0;
-      t1 = ((t1 << 1) | (t0 >>> 31)) >>> 0;
-      t0 = (t0 << 1) >>> 0;
-      if (m2 > x2 || (m2 === x2 && (m1 > x1 || (m1 === x1 && m0 >= x0)))) {
-        const d0 = m0 - x0;
-        m0 = d0 >>> 0;
-        const d1 = m1 - x1 - (d0 < 0 ? 1 : 0);
-        m1 = d1 >>> 0;
-        m2 = (m2 - x2 - (d1 < 0 ? 1 : 0)) >>> 0;
-        t0 = (t0 | 1) >>> 0;
+    let y = Math.sqrt((this.ah * 4294967296 + this.al) * (j === 0 ? 2 ** 63 : 2 ** 64));
+    if (y >= 2 ** 64) y = 2 ** 64 - 2048;
+    let yh = Math.floor(y / 4294967296);
+    let yl = y - yh * 4294967296;
+    // Newton step on the exact remainder: Y ← Y + (M − Y²) / 2Y.
+    let neg = this.sqrtRemainder(m3, m2, m1, yh, yl);
+    const remApprox = this.p3 * 2 ** 96 + this.p2 * 2 ** 64 + this.p1 * 2 ** 32 + this.p0;
+    const step = Math.floor(((neg ? -remApprox : remApprox) / (2 * y)));
+    if (step !== 0) {
+      const l = yl + step; // |step| < 2^20: one carry or borrow at most
+      yh += Math.floor(l / 4294967296);
+      yl = ((l % 4294967296) + 4294967296) % 4294967296;
+      if (yh >= 4294967296) {
+        yh = 0xffff_ffff;
+        yl = 0xffff_ffff;
       }
     }
-    const sticky = (m2 | m1 | m0) !== 0 ? 1 : 0;
-    // Root's top bit is at position 65 (k = 67) or 64 (k = 66); move it to bit 95 of rh:rl:rg.
-    const k = odd ? 67 : 66;
-    const top = odd ? 65 : 64;
-    const sh = 95 - top; // 30 or 31
-    this.rh = ((t2 << sh) | (t1 >>> (32 - sh))) >>> 0;
-    this.rl = ((t1 << sh) | (t0 >>> (32 - sh))) >>> 0;
-    this.rg = ((t0 << sh) | sticky) >>> 0;
-    this.re = top + (e - 63 - k) / 2;
+    // Exact fix-up: 0 ≤ M − Y² ≤ 2Y.
+    for (;;) {
+      neg = this.sqrtRemainder(m3, m2, m1, yh, yl);
+      if (neg) {
+        if (yl === 0) {
+          yl = 0xffff_ffff;
+          yh -= 1;
+        } else yl -= 1;
+        continue;
+      }
+      // remainder > 2Y?  (2Y < 2^65, as t2:t1:t0)
+      const t2 = yh >>> 31;
+      const t1 = ((yh << 1) | (yl >>> 31)) >>> 0;
+      const t0 = (yl << 1) >>> 0;
+      const p2 = this.p2;
+      const p1 = this.p1;
+      const over = this.p3 !== 0 || p2 > t2 || (p2 === t2 && (p1 > t1 || (p1 === t1 && this.p0 > t0)));
+      if (over && !(yh === 0xffff_ffff && yl === 0xffff_ffff)) {
+        if (yl === 0xffff_ffff) {
+          yl = 0;
+          yh += 1;
+        } else yl += 1;
+        continue;
+      }
+      break;
+    }
+    // Guard bit: the root's fraction is above ½ exactly when M − Y² > Y (it is never exactly ½).
+    const rem2 = this.p2;
+    const rem1 = this.p1;
+    const rem0 = this.p0;
+    const aboveHalf = rem2 !== 0 || rem1 > yh || (rem1 === yh && rem0 > yl);
+    const nonZero = (rem2 | rem1 | rem0) !== 0;
+    this.rh = yh >>> 0;
+    this.rl = yl >>> 0;
+    this.rg = aboveHalf ? 0x8000_0001 : nonZero ? 1 : 0;
+    this.re = 63 + (e - 126 - j) / 2;
     this.rs = 0;
     this.roundToRegister();
   }
@@ -1021,8 +1108,8 @@ export class Float80Unit {
     this.re = 63;
     this.normalize();
     this.se = (this.rs << 15) | (this.re + EXT_BIAS);
-    this.hi = this.rh;
-    this.lo = this.rl;
+    this.hi = this.rh | 0;
+    this.lo = this.rl | 0;
   }
 
   /**
@@ -1032,8 +1119,8 @@ export class Float80Unit {
   extract(aSe: number, aHi: number, aLo: number): number {
     this.unpackA(aSe, aHi, aLo);
     this.se = (aSe & SIGN) | ONE_EXP;
-    this.hi = this.ah;
-    this.lo = this.al;
+    this.hi = this.ah | 0;
+    this.lo = this.al | 0;
     return this.ae;
   }
 
@@ -1198,24 +1285,24 @@ export class Float80Unit {
     if (c === C.Unsupported) {
       this.flags |= FSW.IE;
       if (double) this.packF64(1, 0x7ff, 0x8_0000, 0);
-      else this.hi = 0xffc0_0000;
+      else this.hi = 0xffc0_0000 | 0;
       return;
     }
     if (c === C.QNaN || c === C.SNaN) {
       if (c === C.SNaN) this.flags |= FSW.IE;
       const h = (hi | 0x4000_0000) >>> 0;
       if (double) this.packF64(sign, 0x7ff, (h >>> 11) & 0xf_ffff, ((h << 21) | (lo >>> 11)) >>> 0);
-      else this.hi = ((sign << 31) | 0x7f80_0000 | ((h >>> 8) & 0x7f_ffff)) >>> 0;
+      else this.hi = ((sign << 31) | 0x7f80_0000 | ((h >>> 8) & 0x7f_ffff)) | 0;
       return;
     }
     if (c === C.Infinity) {
       if (double) this.packF64(sign, 0x7ff, 0, 0);
-      else this.hi = ((sign << 31) | 0x7f80_0000) >>> 0;
+      else this.hi = ((sign << 31) | 0x7f80_0000) | 0;
       return;
     }
     if (c === C.Zero) {
       if (double) this.packF64(sign, 0, 0, 0);
-      else this.hi = (sign << 31) >>> 0;
+      else this.hi = (sign << 31) | 0;
       return;
     }
     // Stores do not raise DE for a denormal source (matches the reference host).
@@ -1230,13 +1317,13 @@ export class Float80Unit {
       this.roundPack(24, 127, 0xfe, false);
       if (this.suppressed) return;
       const e = this.se & EXP_MAX;
-      this.hi = ((sign << 31) | (e << 23) | ((this.hi >>> 8) & 0x7f_ffff)) >>> 0;
+      this.hi = ((sign << 31) | (e << 23) | ((this.hi >>> 8) & 0x7f_ffff)) | 0;
     }
   }
 
   private packF64(sign: number, e: number, fh: number, fl: number): void {
-    this.hi = ((sign << 31) | (e << 20) | fh) >>> 0;
-    this.lo = fl >>> 0;
+    this.hi = ((sign << 31) | (e << 20) | fh) | 0;
+    this.lo = fl | 0;
   }
 
   /**
@@ -1266,8 +1353,8 @@ export class Float80Unit {
       l = (~l + 1) >>> 0;
       h = (~h + (l === 0 ? 1 : 0)) >>> 0;
     }
-    this.hi = h;
-    this.lo = l;
+    this.hi = h | 0;
+    this.lo = l | 0;
   }
 
   private intIndefinite(bits: number): void {
@@ -1324,8 +1411,8 @@ export class Float80Unit {
       else if (i < 16) w1 |= digit << ((i - 8) * 4);
       else w2 |= digit << ((i - 16) * 4);
     }
-    this.lo = w0 >>> 0;
-    this.hi = w1 >>> 0;
+    this.lo = w0 | 0;
+    this.hi = w1 | 0;
     this.se = (w2 | (neg ? 0x8000 : 0)) >>> 0;
   }
 

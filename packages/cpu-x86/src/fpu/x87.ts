@@ -27,7 +27,7 @@ import {
 export interface X87Memory {
   /** Reads an unsigned value of `width` bytes at `seg:offset` (segment index 0=ES … 5=GS). */
   read(seg: number, offset: number, width: 1 | 2 | 4): number;
-  /** Writes the low `width` bytes of `value` at `seg:offset`. */
+  /** Writes the low `width` bytes of `value` at `seg:offset` (`value` may be a negative 32-bit integer). */
   write(seg: number, offset: number, width: 1 | 2 | 4, value: number): void;
   /** Faults now, as a write of `length` bytes at `seg:offset` would, without writing. */
   probeWrite(seg: number, offset: number, length: number): void;
@@ -150,8 +150,10 @@ export class X87 implements Snapshotable {
 
   // Physical registers R0–R7 (ST(i) is R[(top + i) & 7]).
   private readonly regSe = new Uint16Array(8);
-  private readonly regHi = new Uint32Array(8);
-  private readonly regLo = new Uint32Array(8);
+  // Significand words as signed 32-bit integers: values read from here stay small integers in V8
+  // and are passed between functions without boxing.
+  private readonly regHi = new Int32Array(8);
+  private readonly regLo = new Int32Array(8);
   private readonly tags = new Uint8Array(8);
   private top = 0;
   private cw = FCW_DEFAULT;
@@ -656,7 +658,7 @@ export class X87 implements Snapshotable {
     const u = this.u;
     if (classify(u.se, u.hi, u.lo) === FloatClass.SNaN) {
       u.flags |= IE;
-      u.hi = (u.hi | 0x4000_0000) >>> 0;
+      u.hi |= 0x4000_0000;
     }
     if (!this.isEmpty(7)) {
       this.stackOverflow();
@@ -1327,8 +1329,10 @@ export class X87 implements Snapshotable {
     // Exact 64-bit significand minus the rounded one, scaled.
     const exp = (se & 0x7fff) - 0x3fff;
     if ((se & 0x7fff) === 0 || !Number.isFinite(x) || x === 0) return 0;
-    const sig = hi * 4294967296 + lo; // rounded to 53 bits
-    const full = (hi * 4294967296 - sig) + lo; // exact difference (small)
+    const h = hi >>> 0;
+    const l = lo >>> 0;
+    const sig = h * 4294967296 + l; // rounded to 53 bits
+    const full = h * 4294967296 - sig + l; // exact difference (small)
     const d = ldexp(full, exp - 63);
     return se & SIGN ? -d : d;
   }
@@ -1353,7 +1357,7 @@ export class X87 implements Snapshotable {
       return;
     }
     // x = X·2^(e−63) = X'·2^−65 with X' = X·2^(e+2); π/2 ≈ PI66·2^−65.
-    const big = ((BigInt(hi) << 32n) | BigInt(lo)) << BigInt(e + 2);
+    const big = ((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)) << BigInt(e + 2);
     const k = (big + (PI66 >> 1n)) / PI66;
     const r = big - k * PI66;
     const rh = Number(r);
@@ -1474,7 +1478,7 @@ export class X87 implements Snapshotable {
         return u.set((ySe & SIGN) | 0x7fff, 0x8000_0000, 0);
       }
       // log2(1) = 0 exactly.
-      if ((xSe & 0x7fff) === 0x3fff && xHi === 0x8000_0000 && xLo === 0) {
+      if ((xSe & 0x7fff) === 0x3fff && xHi >>> 0 === 0x8000_0000 && xLo === 0) {
         if (cy === FloatClass.Infinity) return u.invalid();
         return u.set((ySe & SIGN) ^ (xSe & SIGN), 0, 0);
       }
