@@ -169,6 +169,14 @@ describe('machine', () => {
     expect(states).toEqual(['running', 'stopped', 'disposed']);
   });
 
+  it('reports a service nobody binds as one readable wiring error', () => {
+    const profile = makeProfile([]);
+    const withoutBus = { ...profile, plugins: profile.plugins.map((p) => (p.id === 'test-bus' ? { ...p, module: new ContainerModule(() => {}) } : p)) };
+    expect(() => Machine.build(withoutBus)).toThrow(
+      "Profile 'test' cannot be assembled: nothing provides @popek/core:DeviceHost. Add the plugin that provides it, or bind it in a host module.",
+    );
+  });
+
   it('pauses and resumes a running machine, and stops it from the host', async () => {
     const log: string[] = [];
     const machine = Machine.build(makeProfile(log), { clock: { mode: 'deterministic' }, sliceInstructions: 1000 });

@@ -79,13 +79,13 @@ export class Machine {
   /** The machine's clock. */
   readonly clock: CoreClock;
   /** The CPU, when the profile has one. */
-  readonly processor: Processor | undefined;
+  processor: Processor | undefined;
   /** The devices, in profile order. */
-  readonly devices: readonly Device[];
+  devices: readonly Device[] = [];
 
   readonly #container: Container;
-  readonly #lifecycle: readonly LifecycleContribution[];
-  readonly #snapshotables: readonly Snapshotable[];
+  #lifecycle: readonly LifecycleContribution[] = [];
+  #snapshotables: readonly Snapshotable[] = [];
   readonly #upgrades = new StateUpgrades();
   readonly #identity: StateRecord;
   readonly #sliceInstructions: number;
@@ -102,6 +102,7 @@ export class Machine {
     this.profile = profile;
     this.#identity = options.identity ?? {};
     this.#sliceInstructions = options.sliceInstructions ?? 200_000;
+    this.processor = undefined;
     this.#onTripleFault = options.onTripleFault ?? 'reset';
     this.events = new EventStream<MachineEvent>((error) => console.error('a machine event listener failed:', error));
     this.metrics = new MetricsRegistry();
@@ -117,6 +118,14 @@ export class Machine {
       reset: (reason: ResetReason) => this.#requestReset(reason),
     });
     container.load(...profile.plugins.map((p) => p.module), ...(options.modules ?? []));
+    try {
+      this.#resolve(container);
+    } catch (error) {
+      throw wiringError(profile.id, error);
+    }
+  }
+
+  #resolve(container: Container): void {
 
     this.processor = container.isBound(Processor) ? container.get(Processor) : undefined;
     if (this.processor !== undefined) this.clock.setInstructionCounter(this.processor);
@@ -398,6 +407,32 @@ export class Machine {
     this.#state = next;
     this.events.emit({ type: 'state', state: next, previous });
   }
+}
+
+/**
+ * Turns a container resolution failure (a service nobody binds, two bindings where one is
+ * expected, a cycle) into one message naming the profile and what is missing. A `PopekError` from
+ * a component (bad options, resource conflicts) passes through unchanged.
+ */
+function wiringError(profileId: string, error: unknown): unknown {
+  if (error instanceof PopekError || !(error instanceof Error)) return error;
+  const m = /(No bindings found|Ambiguous bindings found|Circular dependency found)[^"]*"([^"]+)"/.exec(error.message);
+  if (m === null) return error;
+  const service = m[2]!.replace(/^Symbol\((.*)\)$/, '$1');
+  const requester = /Trying to resolve bindings for "([^"]+)"/.exec(error.message)?.[1];
+  // A root request (the machine itself asked) names no component worth mentioning.
+  const by = requester === undefined || requester.includes('(Root service)') ? undefined : requester;
+  const what =
+    m[1] === 'No bindings found'
+      ? `nothing provides ${service}`
+      : m[1] === 'Ambiguous bindings found'
+        ? `${service} is bound more than once`
+        : `${service} depends on itself`;
+  return new PopekError(
+    'machine-wiring',
+    `Profile '${profileId}' cannot be assembled: ${what}${by !== undefined ? ` (needed by ${by})` : ''}. Add the plugin that provides it, or bind it in a host module.`,
+    { cause: error },
+  );
 }
 
 function stable(value: StateValue): StateValue {

@@ -49,6 +49,13 @@ describe('profile validation', () => {
     expect(profileProblems({ id: 'p', description: '', plugins: [plugin('cpu', ['cpu'], [], '1.2'), plugin('bus', ['bus'])] }, '1.3')).toEqual([]);
   });
 
+  it('rejects an entry that is not a plugin descriptor, such as a missing import', () => {
+    const profile = { id: 'p', description: '', plugins: [plugin('cpu', ['cpu']), undefined as unknown as PluginDescriptor] };
+    expect(profileProblems(profile)).toEqual([
+      "entry 2 of the plugin list is not a plugin descriptor (import it from the package's './plugin' entry point).",
+    ]);
+  });
+
   it('rejects duplicate plugin ids and honours plugin-declared exclusive capabilities', () => {
     const gpu = definePlugin({ id: 'vga1', kind: 'device', apiVersion: '1.0', provides: ['display'], requires: [], exclusive: ['display'], module: empty });
     const profile = { id: 'p', description: '', requires: [], plugins: [gpu, { ...gpu, id: 'vga2' }, plugin('cpu', ['cpu']), plugin('cpu', ['x'])] };

@@ -55,6 +55,10 @@ export function profileProblems(profile: MachineProfile, coreApiVersion: string 
   const providers = new Map<string, string[]>();
   const exclusive = new Set(EXCLUSIVE_CAPABILITIES);
 
+  const malformed = profile.plugins.findIndex((p) => typeof p !== 'object' || p === null || typeof p.id !== 'string' || !Array.isArray(p.provides) || !Array.isArray(p.requires));
+  if (malformed >= 0) {
+    return [`entry ${malformed + 1} of the plugin list is not a plugin descriptor (import it from the package's './plugin' entry point).`];
+  }
   for (const plugin of profile.plugins) {
     if (seen.has(plugin.id)) problems.push(`plugin '${plugin.id}' is listed twice.`);
     seen.add(plugin.id);
