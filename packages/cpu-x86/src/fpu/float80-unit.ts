@@ -372,7 +372,14 @@ export class Float80Unit {
         this.finish(sign, e1 + EXT_WRAP);
         return;
       }
-      // Masked, or beyond the reach of the exponent wrap (FSCALE): denormalise.
+      if ((this.cw & FCW.UM) === 0) {
+        // Unmasked but beyond the reach of the exponent wrap (FSCALE): ±0 whatever the rounding
+        // control, as the reference host does.
+        this.flags |= FSW.UE | FSW.PE;
+        this.setZero(sign);
+        return;
+      }
+      // Masked: denormalise.
       this.rh = h0;
       this.rl = l0;
       this.rg = g0;

@@ -1665,8 +1665,9 @@ export class X87 implements Snapshotable {
     this.writeST(0, u.se, u.hi, u.lo);
     this.raise(f);
     this.sw &= ~(FSW.C1 | FSW.C2);
+    // A NaN result (propagated or the masked indefinite) is pushed as well.
     if (push) this.push(0x3fff, 0x8000_0000, 0);
-    else if ((this.cw & FCW.IM) !== 0) this.push(u.se, u.hi, u.lo);
+    else this.push(u.se, u.hi, u.lo);
   }
 
   private sineCosine(): void {
