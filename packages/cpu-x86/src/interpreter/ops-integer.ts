@@ -1003,6 +1003,79 @@ function step(c: X86Cpu, size: number): number {
 /** Iterations to run before yielding back to the loop (interrupts are checked between chunks). */
 const STRING_CHUNK = 4096;
 
+/**
+ * REP STOS fast path (32-bit addresses, DF = 0): whole runs inside one page whose TLB entry
+ * allows the write, within the ES limit, go straight to RAM. Returns the count left for the
+ * general loop (which handles page crossings, faults and the slow path).
+ */
+function stosFast(c: X86Cpu, v: number, s: number, count: number): number {
+  const R = c.regs;
+  const ram = c.ram;
+  let n = count;
+  let budget = 64;
+  while (n !== 0 && budget-- > 0) {
+    const di = R[7]! >>> 0;
+    const lin = (c.segBase[Seg.ES]! + di) | 0;
+    const e = c.tlb[lin >>> 12]!;
+    if ((e & c.wrFlag) === 0) break;
+    const po = lin & 0xfff;
+    let k = Math.floor((4096 - po) / s);
+    if (k > n) k = n;
+    if (k === 0 || di < c.segLo[Seg.ES]! || di + k * s - 1 > c.segWHi[Seg.ES]!) break;
+    const h = (e & ~0xfff) | po;
+    if (s === 1) ram.fill(v & 0xff, h, h + k);
+    else if (s === 2) for (let i = 0; i < k; i++) {
+      ram[h + 2 * i] = v;
+      ram[h + 2 * i + 1] = v >> 8;
+    }
+    else for (let i = 0; i < k; i++) {
+      const o = h + 4 * i;
+      ram[o] = v;
+      ram[o + 1] = v >> 8;
+      ram[o + 2] = v >> 16;
+      ram[o + 3] = v >> 24;
+    }
+    n -= k;
+    R[7] = di + k * s;
+    R[1] = n;
+  }
+  return n;
+}
+
+/** REP MOVS fast path (32-bit addresses, DF = 0), as {@link stosFast}. */
+function movsFast(c: X86Cpu, src: number, s: number, count: number): number {
+  const R = c.regs;
+  const ram = c.ram;
+  let n = count;
+  let budget = 64;
+  while (n !== 0 && budget-- > 0) {
+    const si = R[6]! >>> 0;
+    const di = R[7]! >>> 0;
+    const sl = (c.segBase[src]! + si) | 0;
+    const dl = (c.segBase[Seg.ES]! + di) | 0;
+    const se = c.tlb[sl >>> 12]!;
+    const de = c.tlb[dl >>> 12]!;
+    if ((se & c.rdFlag) === 0 || (de & c.wrFlag) === 0) break;
+    const sp = sl & 0xfff;
+    const dp = dl & 0xfff;
+    let k = Math.floor((4096 - (sp > dp ? sp : dp)) / s);
+    if (k > n) k = n;
+    if (k === 0 || si < c.segLo[src]! || si + k * s - 1 > c.segRHi[src]! || di < c.segLo[Seg.ES]! || di + k * s - 1 > c.segWHi[Seg.ES]!) break;
+    const hs = (se & ~0xfff) | sp;
+    const hd = (de & ~0xfff) | dp;
+    const bytes = k * s;
+    // Element-by-element forward semantics differ from a block copy when the destination starts
+    // inside the source run: leave that case to the general loop.
+    if (hd > hs && hd < hs + bytes) break;
+    ram.copyWithin(hd, hs, hs + bytes);
+    n -= k;
+    R[6] = si + bytes;
+    R[7] = di + bytes;
+    R[1] = n;
+  }
+  return n;
+}
+
 /** MOVS (A4 A5). */
 export function movs(c: X86Cpu): void {
   const s = c.opcode === 0xa4 ? 1 : osz(c);
@@ -1018,6 +1091,7 @@ export function movs(c: X86Cpu): void {
       return;
     }
     let n = R[1]! >>> 0;
+    if (d > 0) n = movsFast(c, src, s, n);
     let k = 0;
     while (n !== 0 && k < STRING_CHUNK) {
       c.wrN(Seg.ES, R[7]! >>> 0, s, c.rdN(src, R[6]! >>> 0, s));
@@ -1060,6 +1134,7 @@ export function stos(c: X86Cpu): void {
       return;
     }
     let n = R[1]! >>> 0;
+    if (d > 0) n = stosFast(c, v, s, n);
     let k = 0;
     while (n !== 0 && k < STRING_CHUNK) {
       c.wrN(Seg.ES, R[7]! >>> 0, s, v);

@@ -374,6 +374,16 @@ export function generateCases(seed = 0x5eed, perForm = 40): DiffCase[] {
       }
     }
   }
+  // Longer and overlapping REP MOVS/STOS runs (the interpreter's block fast paths).
+  for (let i = 0; i < perForm; i++) {
+    for (const [op, m, sz] of [[0xa4, 'movsb', 1], [0xa5, 'movsd', 4], [0xa5, 'movsw', 2], [0xaa, 'stosb', 1], [0xab, 'stosd', 4]] as const) {
+      const regs = regsRandom();
+      regs[6] = BUF + rng.int(64);
+      regs[7] = rng.int(2) === 0 ? (regs[6]! + rng.int(8)) : BUF + 64 + rng.int(64);
+      regs[1] = rng.int(Math.floor(120 / sz));
+      add(key(op), `rep ${m} (long/overlapping)`, `rep ${m}`, { regs });
+    }
+  }
   // ---- bit operations ----
   for (let i = 0; i < perForm; i++) {
     const s = i & 1 ? 2 : 4;
