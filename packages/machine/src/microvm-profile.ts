@@ -1,0 +1,56 @@
+import {
+  CORE_API_VERSION,
+  Capability,
+  ContainerModule,
+  DeviceContribution,
+  InterruptController,
+  IrqSink,
+  definePlugin,
+  type MachineProfile,
+} from '@popek/core';
+import { plugin as bus } from '@popek/bus/plugin';
+import { plugin as cpu } from '@popek/cpu-x86/plugin';
+import { ElcrControl, I8042Controller, KeyboardInput, MouseInput, Pic8259Pair, Pit8254 } from '@popek/dev-pc';
+import { plugin as serial } from '@popek/dev-serial/plugin';
+import { plugin as firmware } from '@popek/firmware/plugin';
+import { plugin as mmu } from '@popek/mmu/plugin';
+
+/**
+ * The chipset of a `microvm`: the PIC pair and the PIT, and the i8042 only for its reset line (as
+ * Firecracker keeps it) — no RTC, no port 0x92, no ACPI.
+ */
+export const microvmChipsetPlugin = definePlugin({
+  id: '@popek/machine:microvm-chipset',
+  kind: 'chipset',
+  apiVersion: CORE_API_VERSION,
+  provides: [Capability.InterruptController, Capability.Timer, 'keyboard-controller'],
+  requires: [Capability.Bus],
+  description: 'PIC pair, PIT and the i8042 reset line',
+  module: new ContainerModule(({ bind }) => {
+    bind(Pic8259Pair).toSelf().inSingletonScope();
+    bind(DeviceContribution).toService(Pic8259Pair);
+    bind(InterruptController).toService(Pic8259Pair);
+    bind(IrqSink).toService(Pic8259Pair);
+    bind(ElcrControl).toService(Pic8259Pair);
+    bind(Pit8254).toSelf().inSingletonScope();
+    bind(DeviceContribution).toService(Pit8254);
+    bind(I8042Controller).toSelf().inSingletonScope();
+    bind(DeviceContribution).toService(I8042Controller);
+    bind(KeyboardInput).toService(I8042Controller);
+    bind(MouseInput).toService(I8042Controller);
+  }),
+});
+
+/**
+ * The `microvm` profile: the least a Linux guest needs — CPU, RAM, PIC and PIT, COM1 and direct
+ * kernel boot without ACPI. The guest's `poweroff` halts the CPU (there is no ACPI to turn the
+ * power off); `reboot` resets it through the i8042.
+ */
+export const microvmProfile: MachineProfile = {
+  id: 'microvm',
+  description: 'minimal machine (PIC, PIT, COM1, no ACPI, direct kernel boot)',
+  plugins: [bus, mmu, cpu, microvmChipsetPlugin, serial, firmware],
+};
+
+/** The kernel command line the `microvm` profile boots with when none is given. */
+export const MICROVM_DEFAULT_CMDLINE = 'console=ttyS0,115200 panic=-1 acpi=off reboot=k';
