@@ -1525,20 +1525,28 @@ export class X87 implements Snapshotable {
     if (cy === FloatClass.Infinity) return u.set(((ySe ^ xSe) & SIGN) | 0x7fff, 0x8000_0000, 0);
     if (cy === FloatClass.Zero) return u.set(((ySe ^ xSe) & SIGN) & 0xffff, 0, 0);
     if (Math.abs(xv) < 2 ** -40) {
-      // log2(1+x) = x·log2(e) − …: multiply in 80-bit for full precision.
+      // log2(1+x) = x·log2(e)·(1 − x/2 + …): form y·log2(e)·(1 − x/2) first (intermediate steps,
+      // masked, no flags), then multiply by the tiny x last so that its rounding, underflow and
+      // denormal handling follow the x87 rules once.
+      const keep = u.flags;
+      u.cw = FCW_DEFAULT;
       u.fromDoubleDouble(Math.LOG2E, 2.0355273740931033e-17);
-      const lSe = u.se;
-      const lHi = u.hi;
-      const lLo = u.lo;
-      u.flags &= ~FSW.C1;
+      u.mul(ySe, yHi, yLo, u.se, u.hi, u.lo);
+      let tSe = u.se;
+      let tHi = u.hi;
+      let tLo = u.lo;
+      if ((xSe & 0x7fff) > 0x3fff - 100) {
+        u.add(0x3fff, 0x8000_0000, 0, xSe - 1, xHi, xLo, true); // 1 − x/2
+        u.mul(tSe, tHi, tLo, u.se, u.hi, u.lo);
+        tSe = u.se;
+        tHi = u.hi;
+        tLo = u.lo;
+      }
+      u.flags = keep;
       this.fullPrecision();
-      u.mul(xSe, xHi, xLo, lSe, lHi, lLo);
-      const t1Se = u.se;
-      const t1Hi = u.hi;
-      const t1Lo = u.lo;
-      u.mul(ySe, yHi, yLo, t1Se, t1Hi, t1Lo);
+      u.mul(tSe, tHi, tLo, xSe, xHi, xLo);
       u.cw = this.cw;
-      u.flags |= FSW.PE;
+      u.flags = (u.flags & ~FSW.C1) | FSW.PE;
       return;
     }
     this.multiplyLog(ySe, yHi, yLo, Math.log1p(xv + xl) * Math.LOG2E, 0);
