@@ -408,6 +408,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
         this.interpret(end);
       } catch (e) {
         if (!isCpuFault(e)) throw e;
+        this.resetPrefixes();
         this.attention &= ~Attn.DBTRAP;
         this.deliverException(this.excVector, this.excError);
       }
@@ -429,14 +430,9 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
       if (this.attention !== 0 || ((this.flags & IF) !== 0 && this.pic.hasInterrupt())) {
         if (this.serviceEvents()) return;
       }
-      const eip = this.eip;
-      this.ip = eip;
-      const d = this.csD;
-      this.os32 = d;
-      this.as32 = d;
-      this.segOvr = -1;
-      this.rep = 0;
-      this.lockPrefix = false;
+      // Prefix state (os32, as32, segOvr, rep) is at its defaults here: prefix handlers restore
+      // it after the prefixed instruction, and the fault path resets it.
+      this.ip = this.eip;
       const op = this.fetch8();
       this.opcode = op;
       ops[op]!(this);
@@ -500,6 +496,15 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if ((this.flags & TF) !== 0) this.attention |= Attn.DBTRAP | Attn.TF;
     else this.attention &= ~Attn.TF;
     return false;
+  }
+
+  /** Puts the per-instruction prefix state back to its defaults (after a fault). */
+  resetPrefixes(): void {
+    this.os32 = this.csD;
+    this.as32 = this.csD;
+    this.segOvr = -1;
+    this.rep = 0;
+    this.lockPrefix = false;
   }
 
   /** Enters the HLT state (the loop leaves at the next boundary). */
@@ -743,6 +748,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     else if (!pe) this.cpl = 0;
     this.csD = !this.v86 && (this.segAr[Seg.CS]! & Ar.DB) !== 0;
     this.ssB = !this.v86 && (this.segAr[Seg.SS]! & Ar.DB) !== 0;
+    this.os32 = this.csD;
+    this.as32 = this.csD;
     this.user = this.cpl === 3;
     this.rdFlag = this.user ? TlbFlag.ReadUser : TlbFlag.ReadSupervisor;
     this.wrFlag = this.user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor;
@@ -1384,6 +1391,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if (i === Seg.CS) {
       this.fetchLen = 0;
       this.csD = !this.v86 && (this.segAr[Seg.CS]! & Ar.DB) !== 0;
+      this.os32 = this.csD;
+      this.as32 = this.csD;
     } else if (i === Seg.SS) this.ssB = !this.v86 && (this.segAr[Seg.SS]! & Ar.DB) !== 0;
   }
 
@@ -1397,6 +1406,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if (i === Seg.CS) {
       this.fetchLen = 0;
       this.csD = !this.v86 && (ar & Ar.DB) !== 0;
+      this.os32 = this.csD;
+      this.as32 = this.csD;
     } else if (i === Seg.SS) this.ssB = !this.v86 && (ar & Ar.DB) !== 0;
   }
 

@@ -31,6 +31,7 @@ export function segPrefix(c: X86Cpu): void {
   const o = c.opcode;
   c.segOvr = o === 0x64 ? Seg.FS : o === 0x65 ? Seg.GS : (o >> 3) & 3;
   next(c);
+  c.segOvr = -1;
 }
 
 /** Operand-size prefix (66). */
@@ -38,6 +39,8 @@ export function opsizePrefix(c: X86Cpu): void {
   prefixCheck(c);
   c.os32 = !c.csD;
   next(c);
+  // The instruction may have changed CS.D (a far jump): restore the new default.
+  c.os32 = c.csD;
 }
 
 /** Address-size prefix (67). */
@@ -45,6 +48,7 @@ export function adsizePrefix(c: X86Cpu): void {
   prefixCheck(c);
   c.as32 = !c.csD;
   next(c);
+  c.as32 = c.csD;
 }
 
 /** REPNE (F2) and REP/REPE (F3). */
@@ -52,6 +56,7 @@ export function repPrefix(c: X86Cpu): void {
   prefixCheck(c);
   c.rep = c.opcode === 0xf2 ? 1 : 2;
   next(c);
+  c.rep = 0;
 }
 
 /**
@@ -77,6 +82,7 @@ export function lockPrefix(c: X86Cpu): void {
   c.ip = save;
   c.lockPrefix = true;
   next(c);
+  c.lockPrefix = false;
 }
 
 /** Two-byte opcode escape (0F). */
