@@ -24,6 +24,15 @@ describe('decoder', () => {
     // ENTER Iw,Ib and a far pointer
     expect(decodeInstruction(new Uint8Array([0xc8, 0x10, 0x00, 0x01]), 0, true)?.length).toBe(4);
     expect(decodeInstruction(new Uint8Array([0xea, 1, 2, 3, 4, 5, 6]), 0, true)?.length).toBe(7);
+    // MMX is decoded (lengths) though not implemented: paddb mm0, [eax+8]; psllw mm1, 3
+    expect(decodeInstruction(new Uint8Array([0x0f, 0xfc, 0x40, 0x08]), 0, true)).toMatchObject({ length: 4, form: { mnemonic: 'PADDB', implemented: false } });
+    expect(decodeInstruction(new Uint8Array([0x0f, 0x71, 0xf1, 0x03]), 0, true)).toMatchObject({ length: 4, form: { mnemonic: 'PSLLW' } });
+  });
+
+  it('raises #UD for MMX instructions, which CPUID does not report', () => {
+    const t = flatKernel('paddb mm0, [eax+8]', { ramBytes: 1 << 20 });
+    t.cpu.runSlice(3);
+    expect(t.log()).toMatchObject({ vector: 6, eip: 0x10000 });
   });
 
   it('agrees with the interpreter on the length of every non-branching form', () => {

@@ -112,7 +112,7 @@ function inferImm(operands: string): ImmediateKind {
 function inferModrm(operands: string): boolean {
   // ModRM operands are a method letter followed by a lower-case size (Eb, Gv, Sw, Rd) or bare M;
   // register names such as ES, CS, DX and CL are not.
-  return operands.split(',').some((op) => /^[EGMRSCD]([a-z]|$)/.test(op.trim()));
+  return operands.split(',').some((op) => /^[EGMRSCDPQN]([a-z]|$)/.test(op.trim()));
 }
 
 function row(opcode: number, mnemonic: string, operands: string, o: RowOptions = {}): void {
@@ -385,6 +385,30 @@ row(0x0fc1, 'XADD', 'Ev,Gv', { lock: true });
 row(0x0fc7, 'CMPXCHG8B', 'Mq', { ext: 1, lock: true, undef: 0 });
 for (let r = 0; r < 8; r++) row(0x0fc8 + r, 'BSWAP', 'Zd');
 row(0x0fff, 'UD0', '', { note: 'raises #UD' });
+
+// MMX (Pentium II): decoded for their lengths, not implemented. CPUID does not report MMX, so the
+// P6 model here raises #UD for them, as a processor without MMX does.
+const MMX: [number, string, string][] = [
+  [0x60, 'PUNPCKLBW', 'Pq,Qd'], [0x61, 'PUNPCKLWD', 'Pq,Qd'], [0x62, 'PUNPCKLDQ', 'Pq,Qd'], [0x63, 'PACKSSWB', 'Pq,Qq'],
+  [0x64, 'PCMPGTB', 'Pq,Qq'], [0x65, 'PCMPGTW', 'Pq,Qq'], [0x66, 'PCMPGTD', 'Pq,Qq'], [0x67, 'PACKUSWB', 'Pq,Qq'],
+  [0x68, 'PUNPCKHBW', 'Pq,Qq'], [0x69, 'PUNPCKHWD', 'Pq,Qq'], [0x6a, 'PUNPCKHDQ', 'Pq,Qq'], [0x6b, 'PACKSSDW', 'Pq,Qq'],
+  [0x6e, 'MOVD', 'Pd,Ed'], [0x6f, 'MOVQ', 'Pq,Qq'], [0x74, 'PCMPEQB', 'Pq,Qq'], [0x75, 'PCMPEQW', 'Pq,Qq'],
+  [0x76, 'PCMPEQD', 'Pq,Qq'], [0x7e, 'MOVD', 'Ed,Pd'], [0x7f, 'MOVQ', 'Qq,Pq'], [0xd1, 'PSRLW', 'Pq,Qq'],
+  [0xd2, 'PSRLD', 'Pq,Qq'], [0xd3, 'PSRLQ', 'Pq,Qq'], [0xd5, 'PMULLW', 'Pq,Qq'], [0xd8, 'PSUBUSB', 'Pq,Qq'],
+  [0xd9, 'PSUBUSW', 'Pq,Qq'], [0xdb, 'PAND', 'Pq,Qq'], [0xdc, 'PADDUSB', 'Pq,Qq'], [0xdd, 'PADDUSW', 'Pq,Qq'],
+  [0xdf, 'PANDN', 'Pq,Qq'], [0xe1, 'PSRAW', 'Pq,Qq'], [0xe2, 'PSRAD', 'Pq,Qq'], [0xe5, 'PMULHW', 'Pq,Qq'],
+  [0xe8, 'PSUBSB', 'Pq,Qq'], [0xe9, 'PSUBSW', 'Pq,Qq'], [0xeb, 'POR', 'Pq,Qq'], [0xec, 'PADDSB', 'Pq,Qq'],
+  [0xed, 'PADDSW', 'Pq,Qq'], [0xef, 'PXOR', 'Pq,Qq'], [0xf1, 'PSLLW', 'Pq,Qq'], [0xf2, 'PSLLD', 'Pq,Qq'],
+  [0xf3, 'PSLLQ', 'Pq,Qq'], [0xf5, 'PMADDWD', 'Pq,Qq'], [0xf8, 'PSUBB', 'Pq,Qq'], [0xf9, 'PSUBW', 'Pq,Qq'],
+  [0xfa, 'PSUBD', 'Pq,Qq'], [0xfc, 'PADDB', 'Pq,Qq'], [0xfd, 'PADDW', 'Pq,Qq'], [0xfe, 'PADDD', 'Pq,Qq'],
+];
+for (const [op, m, operands] of MMX) row(0x0f00 | op, m, operands, { implemented: false, note: 'MMX (not reported by CPUID: #UD)' });
+for (const [op, forms] of [[0x71, ['PSRLW', 'PSRAW', 'PSLLW']], [0x72, ['PSRLD', 'PSRAD', 'PSLLD']], [0x73, ['PSRLQ', '', 'PSLLQ']]] as const) {
+  forms.forEach((m, k) => {
+    if (m !== '') row(0x0f00 | op, m, 'Nq,Ib', { ext: 2 + 2 * k, implemented: false, note: 'MMX (not reported by CPUID: #UD)' });
+  });
+}
+row(0x0f77, 'EMMS', '', { implemented: false, note: 'MMX (not reported by CPUID: #UD)' });
 
 /** Every instruction form, in opcode order. */
 export const OPCODE_FORMS: readonly OpcodeForm[] = Object.freeze(
