@@ -31,7 +31,7 @@ describe('decoder', () => {
 
   it('raises #UD for MMX instructions, which CPUID does not report', () => {
     const t = flatKernel('paddb mm0, [eax+8]', { ramBytes: 1 << 20 });
-    t.cpu.runSlice(3);
+    t.cpu.runSlice(20);
     expect(t.log()).toMatchObject({ vector: 6, eip: 0x10000 });
   });
 
