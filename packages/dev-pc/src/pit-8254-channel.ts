@@ -220,7 +220,14 @@ export class Pit8254Channel {
     this.readLsbNext = true;
     this.latchedBytes = 0;
     this.statusLatched = false;
-    this.heldValue %= this.modulus;
+    const m = this.modulus;
+    this.heldValue %= m;
+    // The CR, the CE and the discarded latch of the old format go unused until a new count is
+    // written; a switch to BCD must still leave them within the new modulus (their documented
+    // range, which loadState enforces), or a snapshot would not restore them exactly.
+    if (this.cr > m) this.cr = m;
+    if (this.ce > m) this.ce = m;
+    this.latchedValue %= m;
   }
 
   /** A byte written to the counter's port; loads the count when it is complete. */

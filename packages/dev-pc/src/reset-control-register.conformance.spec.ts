@@ -1,0 +1,4 @@
+import { describeDeviceConformance } from '@popek/testing';
+import { ResetControlRegister } from './reset-control-register.js';
+
+describeDeviceConformance('ResetControlRegister', (ctx) => new ResetControlRegister(ctx.power));
