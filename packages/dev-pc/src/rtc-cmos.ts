@@ -212,6 +212,9 @@ export class RtcCmos implements Device {
    * and survive.
    */
   reset(): void {
+    // The NMI-disable latch behind port 70h bit 7 is chipset logic, not battery-backed CMOS: a
+    // platform reset returns it to "NMI enabled", as firmware and emulators expect at power-on.
+    this.#nmiDisabled = false;
     this.#cmos[REG_B]! &= ~(B_PIE | B_AIE | B_UIE | B_SQWE);
     this.#cmos[REG_C] = 0;
     this.#updateIrq();
