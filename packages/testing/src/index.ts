@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { ScriptedProcessor, type ScriptStep } from './scripted-processor.js';
+export { ScriptedConsole, type ConsoleStep } from './scripted-console.js';
 export { TestBus } from './test-bus.js';
 export { buildTestMachine, scriptedCpuPlugin, testBusPlugin, type TestMachine } from './test-machine.js';
 export {
