@@ -1,10 +1,19 @@
-// `npm start`: boots the default guest once the `popek` CLI lands; until then, says so.
-import { existsSync } from 'node:fs';
+// `npm start [-- popek run options]`: builds the `popek` command (turbo skips what is up to date),
+// then boots the default guest — which `popek run` downloads and builds on first use — with the
+// serial console on this terminal.
+import { spawnSync } from 'node:child_process';
 
-const cli = new URL('../packages/cli/dist/bin/popek.js', import.meta.url);
-if (!existsSync(cli)) {
-  console.error('Popek cannot boot the default guest yet: the `popek` command (packages/cli) is not built in this checkout.');
-  console.error('See the status table in README.md for what works today.');
-  process.exit(1);
+const root = new URL('..', import.meta.url);
+const build = spawnSync('npx', ['turbo', 'run', 'build', '--filter=@popek/cli...', '--output-logs=errors-only'], {
+  cwd: root,
+  stdio: ['ignore', 'inherit', 'inherit'],
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+});
+if (build.status !== 0) {
+  console.error('npm start: building Popek failed (see above).');
+  process.exit(build.status ?? 1);
 }
-await import(cli.href);
+const run = spawnSync(process.execPath, [new URL('packages/cli/dist/bin/popek.js', root).pathname, 'run', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
+process.exit(run.status ?? 1);

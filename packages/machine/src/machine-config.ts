@@ -41,7 +41,12 @@ export interface MachineConfig {
 }
 
 /** The smallest and largest guest RAM Popek accepts, in MiB. */
-export const MEMORY_LIMITS_MIB = { min: 16, max: 2000 } as const;
+export const MEMORY_LIMITS_MIB = {
+  /** Below this, the default guest's kernel and initramfs do not fit. */
+  min: 16,
+  /** The bus keeps guest RAM under 2 GiB so host offsets fit in 31 bits. */
+  max: 2000,
+} as const;
 
 /**
  * The host module of a configuration: the options every plugin of the built-in profiles reads,

@@ -17,7 +17,7 @@ export interface ConsoleStep {
  * the same run after run, whatever the host does.
  */
 export class ScriptedConsole implements CharBackend {
-  readonly #steps: readonly ConsoleStep[];
+  #steps: readonly ConsoleStep[];
   readonly #output: number[] = [];
   readonly #input: number[] = [];
   #receiver: CharReceiver | undefined;
@@ -73,6 +73,16 @@ export class ScriptedConsole implements CharBackend {
         this.ready();
       }
     }
+  }
+
+  /**
+   * Types `text` now and then carries on with `steps`: for a host that stops the conversation
+   * between slices (to take a snapshot at a prompt) and resumes it.
+   */
+  continueWith(text: string, steps: readonly ConsoleStep[] = []): void {
+    this.#steps = [...this.#steps, ...steps];
+    for (const b of new TextEncoder().encode(text)) this.#input.push(b);
+    this.ready();
   }
 
   connect(receiver: CharReceiver): void {

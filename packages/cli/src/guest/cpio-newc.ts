@@ -39,10 +39,15 @@ export interface CpioEntry {
   readonly path: string;
   /** Full mode: file-type bits ({@link CpioFileType}) plus permission bits. */
   readonly mode: number;
+  /** Owner user id. */
   readonly uid: number;
+  /** Owner group id. */
   readonly gid: number;
+  /** Number of links. */
   readonly nlink: number;
+  /** Modification time, seconds since the epoch. */
   readonly mtime: number;
+  /** Inode number. */
   readonly ino: number;
   /** Device major of a device node. */
   readonly rdevMajor: number;

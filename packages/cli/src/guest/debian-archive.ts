@@ -182,6 +182,14 @@ interface LoadedSuite {
   readonly stanzas: Map<string, string[]>;
 }
 
+/** A kernel metapackage and the image package it depends on. */
+export interface ResolvedKernel {
+  /** The metapackage (`linux-image-686`). */
+  readonly meta: DebianPackage;
+  /** The concrete image package (`linux-image-6.1.0-54-686`). */
+  readonly image: DebianPackage;
+}
+
 /**
  * A client for a Debian archive (`http://deb.debian.org/debian` and the security archive by
  * default): downloads each suite's `Release` file and `Packages` index, resolves packages to
@@ -431,7 +439,7 @@ export class DebianArchive {
    *
    * @returns both the metapackage and the image package
    */
-  async resolveKernel(metapackage = 'linux-image-686'): Promise<{ meta: DebianPackage; image: DebianPackage }> {
+  async resolveKernel(metapackage = 'linux-image-686'): Promise<ResolvedKernel> {
     const meta = await this.resolve(metapackage);
     const depends = controlField(meta.stanza, 'Depends') ?? '';
     const dep = parseRelationField(depends)

@@ -39,6 +39,7 @@ export {
   DEFAULT_DEBIAN_MIRROR,
   DEFAULT_DEBIAN_SECURITY_MIRROR,
   DebianArchive,
+  type ResolvedKernel,
   DebianArchiveError,
   defaultDebianSources,
   indexPackages,
