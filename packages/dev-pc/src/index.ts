@@ -33,5 +33,5 @@ export { I8042_COMMAND_PORT, I8042_DATA_PORT, I8042Controller } from './i8042-co
 export { PORT_A, SystemControlPortA } from './system-control-port-a.js';
 export { RESET_CONTROL_PORT, ResetControlRegister } from './reset-control-register.js';
 export { AcpiPm, AcpiRegisterBlock, PM1A_CNT_BLK, PM1A_EVT_BLK, PM_TIMER_HZ, PM_TMR_BLK, pmTimerTickAt } from './acpi-pm.js';
-export { devPcModule } from './dev-pc-module.js';
+export { ALL_PC_CHIPSET_DEVICES, createDevPcModule, devPcModule, type PcChipsetDevice } from './dev-pc-module.js';
 export { DEV_PC_PLUGIN_ID, plugin } from './plugin.js';

@@ -1,16 +1,7 @@
-import {
-  CORE_API_VERSION,
-  Capability,
-  ContainerModule,
-  DeviceContribution,
-  InterruptController,
-  IrqSink,
-  definePlugin,
-  type MachineProfile,
-} from '@popek/core';
+import { CORE_API_VERSION, Capability, definePlugin, type MachineProfile } from '@popek/core';
 import { plugin as bus } from '@popek/bus/plugin';
 import { plugin as cpu } from '@popek/cpu-x86/plugin';
-import { ElcrControl, I8042Controller, KeyboardInput, MouseInput, Pic8259Pair, Pit8254 } from '@popek/dev-pc';
+import { createDevPcModule } from '@popek/dev-pc';
 import { plugin as serial } from '@popek/dev-serial/plugin';
 import { plugin as firmware } from '@popek/firmware/plugin';
 import { plugin as mmu } from '@popek/mmu/plugin';
@@ -26,19 +17,7 @@ export const microvmChipsetPlugin = definePlugin({
   provides: [Capability.InterruptController, Capability.Timer, 'keyboard-controller'],
   requires: [Capability.Bus],
   description: 'PIC pair, PIT and the i8042 reset line',
-  module: new ContainerModule(({ bind }) => {
-    bind(Pic8259Pair).toSelf().inSingletonScope();
-    bind(DeviceContribution).toService(Pic8259Pair);
-    bind(InterruptController).toService(Pic8259Pair);
-    bind(IrqSink).toService(Pic8259Pair);
-    bind(ElcrControl).toService(Pic8259Pair);
-    bind(Pit8254).toSelf().inSingletonScope();
-    bind(DeviceContribution).toService(Pit8254);
-    bind(I8042Controller).toSelf().inSingletonScope();
-    bind(DeviceContribution).toService(I8042Controller);
-    bind(KeyboardInput).toService(I8042Controller);
-    bind(MouseInput).toService(I8042Controller);
-  }),
+  module: createDevPcModule(['pic', 'pit', 'i8042']),
 });
 
 /**
