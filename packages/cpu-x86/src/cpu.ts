@@ -171,6 +171,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   exFlag: number = TlbFlag.ExecSupervisor;
   /** Whether data accesses are user-mode accesses (CPL 3). */
   user = false;
+  /** Alignment checking is active (CR0.AM, EFLAGS.AC and CPL 3): misaligned data accesses raise #AC. */
+  alignCheck = false;
 
   // ---- per-instruction decode state ----
   /** Operand size is 32 bits. */
@@ -689,7 +691,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     const m = mask & EFLAGS_IMPLEMENTED;
     const before = this.flags;
     this.flags = ((before & ~m) | (value & m) | 0x2) & (EFLAGS_IMPLEMENTED | 0x2);
-    if (((before ^ this.flags) & VM) !== 0) this.modeChanged();
+    if (((before ^ this.flags) & (VM | Eflags.AC)) !== 0) this.modeChanged();
     if ((this.flags & TF) !== 0) this.attention |= Attn.TF;
   }
 
@@ -751,8 +753,11 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     this.os32 = this.csD;
     this.as32 = this.csD;
     this.user = this.cpl === 3;
-    this.rdFlag = this.user ? TlbFlag.ReadUser : TlbFlag.ReadSupervisor;
-    this.wrFlag = this.user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor;
+    // Alignment checking (CR0.AM, EFLAGS.AC, CPL 3; SDM Vol. 3A §6.15 "#AC"): the data fast paths
+    // are closed (flag 0 never matches) so every access reaches the slow path, which checks.
+    this.alignCheck = this.user && (this.cr0 & Cr0.AM) !== 0 && (this.flags & Eflags.AC) !== 0;
+    this.rdFlag = this.alignCheck ? 0 : this.user ? TlbFlag.ReadUser : TlbFlag.ReadSupervisor;
+    this.wrFlag = this.alignCheck ? 0 : this.user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor;
     this.exFlag = this.user ? TlbFlag.ExecUser : TlbFlag.ExecSupervisor;
     for (let i = 0; i < 6; i++) this.segLimitsChanged(i);
     this.fetchLen = 0;
@@ -934,6 +939,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   /** Linear read, slow path (TLB miss, MMIO or page crossing). */
   readSlow(lin: number, size: number, user: boolean): number {
     const l = lin >>> 0;
+    if (user && this.alignCheck && (l & (size - 1)) !== 0) this.raise(Vector.AC, 0);
     const off = l & 0xfff;
     if (off + size <= 4096) return this.physRead(this.translate(l, AccessKind.Read, user), size);
     const n1 = 4096 - off;
@@ -950,6 +956,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   /** Linear write, slow path: both pages are translated before any byte is written. */
   writeSlow(lin: number, size: number, v: number, user: boolean): void {
     const l = lin >>> 0;
+    if (user && this.alignCheck && (l & (size - 1)) !== 0) this.raise(Vector.AC, 0);
     const off = l & 0xfff;
     if (off + size <= 4096) {
       this.physWrite(this.translate(l, AccessKind.Write, user), size, v);
@@ -1437,7 +1444,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if (this.mmu.pdpteLoadFaults?.(v, this.cr3, this.cr4, 0, 0) === true) this.gp(0);
     const changed = (this.cr0 ^ v) | 0;
     this.cr0 = v | 0;
-    if ((changed & Cr0.PE) !== 0) this.modeChanged();
+    if ((changed & (Cr0.PE | Cr0.AM)) !== 0) this.modeChanged();
     this.controlChanged(0);
   }
 

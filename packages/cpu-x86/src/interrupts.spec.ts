@@ -149,4 +149,36 @@ describe('interrupts and exceptions', () => {
     expect(v.log().count).toBe(0);
     expect(v.bus.ram[0x2000]).toBe(5);
   });
+
+  it('raises #AC for a misaligned access at CPL 3 with CR0.AM and EFLAGS.AC, and only then', () => {
+    const t = flatKernel(`
+      mov eax, cr0
+      or eax, 0x40000
+      mov cr0, eax
+      mov ax, 0x23
+      mov ds, ax
+      push dword 0x23
+      push dword 0x9000
+      push dword 0x40002
+      push dword 0x1b
+      push dword user
+      iret
+    user:
+      mov eax, [0x2000]
+      mov ax, [0x2002]
+      mov eax, [0x2001]`);
+    t.cpu.runSlice(40);
+    expect(t.log()).toMatchObject({ vector: 17, error: 0, cs: 0x1b });
+    // The aligned dword and word reads went through; the misaligned one faulted.
+    expect(t.cpu.regs[0]! & 0xffff).toBe(0);
+    // The same access without EFLAGS.AC is fine.
+    const u = flatKernel(`
+      mov eax, cr0
+      or eax, 0x40000
+      mov cr0, eax
+      mov eax, [0x2001]
+      hlt`);
+    u.cpu.runSlice(10);
+    expect(u.log().count).toBe(0);
+  });
 });
