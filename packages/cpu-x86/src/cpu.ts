@@ -46,6 +46,7 @@ const Attn = {
   TF: 8,
   DBTRAP: 16,
   HALT: 32,
+  BREAKPOINTS: 64,
 } as const;
 
 /** The CPU's processor-state snapshot schema version. */
@@ -173,6 +174,12 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   user = false;
   /** Alignment checking is active (CR0.AM, EFLAGS.AC and CPL 3): misaligned data accesses raise #AC. */
   alignCheck = false;
+  /** Enabled instruction breakpoints (bit i: DR7 enables DRi with R/W = 00). */
+  bpExec = 0;
+  /** Enabled data breakpoints (bit i: DR7 enables DRi with R/W = 01 or 11). */
+  bpData = 0;
+  /** DR6 bits of the #DB trap pending at the next boundary (BS, B0–B3). */
+  dbPending = 0;
 
   // ---- per-instruction decode state ----
   /** Operand size is 32 bits. */
@@ -386,7 +393,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     this.nmiBlocked = false;
     this.attention &= Attn.EXIT;
     this.fpu?.reset();
-    this.modeChanged();
+    this.dbPending = 0;
+    this.breakpointsChanged();
     this.mmu.setControl(this.cr0, this.cr3, this.cr4, 0);
     this.fetchLen = 0;
   }
@@ -412,6 +420,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
         if (!isCpuFault(e)) throw e;
         this.resetPrefixes();
         this.attention &= ~Attn.DBTRAP;
+        this.dbPending = 0;
         this.deliverException(this.excVector, this.excError);
       }
       if ((this.attention & Attn.EXIT) !== 0) {
@@ -475,10 +484,26 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     }
     if ((a & Attn.EXIT) !== 0) return true;
     if ((a & Attn.DBTRAP) !== 0) {
+      // A #DB trap from the previous instruction: single step (DR6.BS) and/or data breakpoints
+      // (DR6.B0–B3), SDM Vol. 3B §17.2.3.
       this.attention &= ~Attn.DBTRAP;
-      this.dr[6] |= 0x4000; // DR6.BS (SDM Vol. 3B §17.2.3)
+      this.dr[6] |= this.dbPending;
+      this.dbPending = 0;
       this.deliverEvent(Vector.DB, -1, 1);
       return false;
+    }
+    if ((a & Attn.BREAKPOINTS) !== 0) {
+      // Instruction breakpoints are faults taken before the instruction; EFLAGS.RF suppresses
+      // them for one instruction (SDM Vol. 3B §17.3.1.1).
+      if ((this.flags & RF) !== 0) this.flags &= ~RF;
+      else {
+        const hits = this.instructionBreakpointHits();
+        if (hits !== 0) {
+          this.dr[6] |= hits;
+          this.deliverEvent(Vector.DB, -1, 1);
+          return false;
+        }
+      }
     }
     if ((a & Attn.SHADOW) !== 0) {
       this.attention &= ~Attn.SHADOW;
@@ -495,9 +520,53 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
       this.deliverEvent(vector, -1, 1);
       return false;
     }
-    if ((this.flags & TF) !== 0) this.attention |= Attn.DBTRAP | Attn.TF;
-    else this.attention &= ~Attn.TF;
+    if ((this.flags & TF) !== 0) {
+      this.attention |= Attn.DBTRAP | Attn.TF;
+      this.dbPending |= 0x4000; // DR6.BS
+    } else this.attention &= ~Attn.TF;
     return false;
+  }
+
+  /** DR6 B0–B3 bits of the enabled instruction breakpoints at the current linear EIP. */
+  private instructionBreakpointHits(): number {
+    const lin = (this.segBase[Seg.CS]! + this.eip) | 0;
+    let hits = 0;
+    for (let i = 0; i < 4; i++) if (((this.bpExec >> i) & 1) !== 0 && this.dr[i] === lin) hits |= 1 << i;
+    return hits;
+  }
+
+  /** Records data-breakpoint hits of an access (called on the slow path while any is enabled). */
+  private dataBreakpoints(lin: number, size: number, write: boolean): void {
+    const d7 = this.dr[7]!;
+    for (let i = 0; i < 4; i++) {
+      if (((this.bpData >> i) & 1) === 0) continue;
+      const rw = (d7 >>> (16 + 4 * i)) & 3;
+      if (rw === 1 && !write) continue;
+      const len = [1, 2, 8, 4][(d7 >>> (18 + 4 * i)) & 3]!;
+      const a = (this.dr[i]! & ~(len - 1)) >>> 0;
+      if (lin < a + len && a < lin + size) {
+        this.dbPending |= 1 << i;
+        this.attention |= Attn.DBTRAP;
+      }
+    }
+  }
+
+  /** Recomputes the enabled breakpoints after DR7 changes (SDM Vol. 3B §17.2.4). */
+  breakpointsChanged(): void {
+    const d7 = this.dr[7]!;
+    let ex = 0;
+    let da = 0;
+    for (let i = 0; i < 4; i++) {
+      if (((d7 >>> (2 * i)) & 3) === 0) continue;
+      const rw = (d7 >>> (16 + 4 * i)) & 3;
+      if (rw === 0) ex |= 1 << i;
+      else if (rw === 1 || rw === 3) da |= 1 << i;
+    }
+    this.bpExec = ex;
+    this.bpData = da;
+    if (ex !== 0) this.attention |= Attn.BREAKPOINTS;
+    else this.attention &= ~Attn.BREAKPOINTS;
+    this.modeChanged();
   }
 
   /** Puts the per-instruction prefix state back to its defaults (after a fault). */
@@ -755,9 +824,11 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     this.user = this.cpl === 3;
     // Alignment checking (CR0.AM, EFLAGS.AC, CPL 3; SDM Vol. 3A §6.15 "#AC"): the data fast paths
     // are closed (flag 0 never matches) so every access reaches the slow path, which checks.
+    // Data breakpoints close them too, so the slow path can watch every access.
     this.alignCheck = this.user && (this.cr0 & Cr0.AM) !== 0 && (this.flags & Eflags.AC) !== 0;
-    this.rdFlag = this.alignCheck ? 0 : this.user ? TlbFlag.ReadUser : TlbFlag.ReadSupervisor;
-    this.wrFlag = this.alignCheck ? 0 : this.user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor;
+    const closed = this.alignCheck || this.bpData !== 0;
+    this.rdFlag = closed ? 0 : this.user ? TlbFlag.ReadUser : TlbFlag.ReadSupervisor;
+    this.wrFlag = closed ? 0 : this.user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor;
     this.exFlag = this.user ? TlbFlag.ExecUser : TlbFlag.ExecSupervisor;
     for (let i = 0; i < 6; i++) this.segLimitsChanged(i);
     this.fetchLen = 0;
@@ -940,6 +1011,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   readSlow(lin: number, size: number, user: boolean): number {
     const l = lin >>> 0;
     if (user && this.alignCheck && (l & (size - 1)) !== 0) this.raise(Vector.AC, 0);
+    if (this.bpData !== 0) this.dataBreakpoints(l, size, false);
     const off = l & 0xfff;
     if (off + size <= 4096) return this.physRead(this.translate(l, AccessKind.Read, user), size);
     const n1 = 4096 - off;
@@ -957,6 +1029,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   writeSlow(lin: number, size: number, v: number, user: boolean): void {
     const l = lin >>> 0;
     if (user && this.alignCheck && (l & (size - 1)) !== 0) this.raise(Vector.AC, 0);
+    if (this.bpData !== 0) this.dataBreakpoints(l, size, true);
     const off = l & 0xfff;
     if (off + size <= 4096) {
       this.physWrite(this.translate(l, AccessKind.Write, user), size, v);
@@ -1591,6 +1664,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
       this.ldtrSel, this.ldtrBase, this.ldtrLimit, this.trSel, this.trBase, this.trLimit, this.trAr,
       this.sysenterCs, this.sysenterEsp, this.sysenterEip, this.tscOffset, this.retiredCount,
       this.attention & ~Attn.EXIT, this.nmiBlocked ? 1 : 0, this.halted ? 1 : 0, this.shutdown ? 1 : 0,
+      this.dbPending,
     ]);
     return {
       regs: new Int32Array(this.regs),
@@ -1621,7 +1695,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if (!(lim instanceof Float64Array) || lim.length !== 6) throw new TypeError("cpu snapshot field 'segLimit' is malformed");
     this.segLimit.set(lim);
     const sys = field(state, 'sys');
-    if (!(sys instanceof Float64Array) || sys.length !== 27) throw new TypeError("cpu snapshot field 'sys' is malformed");
+    if (!(sys instanceof Float64Array) || sys.length !== 28) throw new TypeError("cpu snapshot field 'sys' is malformed");
     let k = 0;
     this.eip = sys[k++]! | 0;
     this.ip = this.eip;
@@ -1652,8 +1726,9 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     this.nmiBlocked = sys[k++]! !== 0;
     this.halted = sys[k++]! !== 0;
     this.shutdown = sys[k++]! !== 0;
+    this.dbPending = sys[k++]!;
     if (booleanField(state, 'hasFpu') && this.fpu !== undefined) this.fpu.loadState(field(state, 'fpu'));
-    this.modeChanged();
+    this.breakpointsChanged();
     this.controlChanged();
   }
 }

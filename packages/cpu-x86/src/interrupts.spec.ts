@@ -181,4 +181,45 @@ describe('interrupts and exceptions', () => {
     u.cpu.runSlice(10);
     expect(u.log().count).toBe(0);
   });
+
+  it('takes instruction breakpoints as faults, resumes with RF, and data breakpoints as traps', () => {
+    const t = flatKernel(`
+      mov eax, target
+      mov dr0, eax
+      mov eax, 0x3000
+      mov dr1, eax
+      mov eax, (1 << 0) | (1 << 2) | (0b01 << 20) | (0b11 << 22)
+      mov dr7, eax
+      nop
+    target:
+      inc ecx
+      mov [0x3002], ecx
+      hlt`);
+    t.cpu.runSlice(50);
+    // First #DB: the instruction breakpoint on "inc ecx", before it executes (a fault).
+    expect(t.log()).toMatchObject({ vector: 1, count: 1 });
+    expect(t.cpu.regs[1]).toBe(0);
+    expect(t.cpu.dr[6]! & 0xf).toBe(1);
+    // Resume at the breakpoint with RF set: the instruction runs; the 4-byte write at 0x3002
+    // overlaps DR1's dword at 0x3000 and traps after the MOV.
+    const bp = t.log().eip;
+    t.cpu.dr[6] = 0xffff0ff0 | 0;
+    t.cpu.halted = false;
+    t.cpu.setRegisters({ eip: bp, esp: 0x9000, eflags: 0x10002 });
+    t.cpu.runSlice(50);
+    expect(t.cpu.regs[1]).toBe(1);
+    expect(t.log()).toMatchObject({ vector: 1, count: 2, eip: bp + 1 + 6 });
+    expect(t.cpu.dr[6]! & 0xf).toBe(2);
+  });
+
+  it('faults on MOV DR with DR7.GD set, reporting DR6.BD', () => {
+    const t = flatKernel(`
+      mov eax, 0x2000
+      mov dr7, eax
+      mov eax, dr0`);
+    t.cpu.runSlice(20);
+    expect(t.log()).toMatchObject({ vector: 1, eip: 0x10000 + 5 + 3 });
+    expect(t.cpu.dr[6]! & 0x2000).toBe(0x2000);
+    expect(t.cpu.dr[7]! & 0x2000).toBe(0);
+  });
 });

@@ -553,6 +553,12 @@ export function movDr(c: X86Cpu): void {
   let dr = (m >> 3) & 7;
   const r = m & 7;
   if ((c.protectedMode || c.v86) && c.cpl !== 0) c.gp(0);
+  if ((c.dr[7]! & 0x2000) !== 0) {
+    // DR7.GD: general detect — any MOV DR faults with DR6.BD, and GD clears (SDM Vol. 3B §17.2.4).
+    c.dr[7] = c.dr[7]! & ~0x2000;
+    c.dr[6] = c.dr[6]! | 0x2000;
+    c.raise(Vector.DB);
+  }
   if (dr === 4 || dr === 5) {
     if ((c.cr4 & Cr4.DE) !== 0) c.ud();
     dr += 2;
@@ -565,6 +571,7 @@ export function movDr(c: X86Cpu): void {
   if (dr === 6) v = (v & 0xe00f) | 0xffff0ff0;
   else if (dr === 7) v = (v & 0xffff2bff) | 0x400;
   c.dr[dr] = v;
+  if (dr === 7) c.breakpointsChanged();
 }
 
 // ---------------------------------------------------------------- MSRs, TSC, CPUID, SYSENTER
