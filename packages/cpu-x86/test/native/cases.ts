@@ -75,7 +75,7 @@ function hex(v: number): string {
 }
 
 /** Generates every case, deterministically. */
-export function generateCases(seed = 0x5eed, perForm = 40): DiffCase[] {
+export function generateCases(seed = 0x5eed, perForm = 100): DiffCase[] {
   const rng = new Rng(seed);
   const out: DiffCase[] = [];
   const value = (): number => (rng.int(3) === 0 ? rng.pick(EDGES32) : rng.u32());
