@@ -19,7 +19,7 @@ export interface CpuOptions {
   readonly brand?: string;
   /** Report and allow PAE (CR4.PAE) — only with an MMU that walks PAE tables (default true). */
   readonly pae?: boolean;
-  /** Report VME (virtual-8086 mode extensions; default false). */
+  /** Report and allow VME and PVI (virtual-8086 mode extensions, protected-mode virtual interrupts; default true). */
   readonly vme?: boolean;
   /**
    * The x87 unit: `true` (default) for the built-in `X87`, an object for another implementation,
@@ -53,7 +53,7 @@ export function resolveCpuOptions(o: CpuOptions): ResolvedCpuOptions {
   const brand = o.brand ?? 'Popek Virtual i686 CPU';
   if (brand.length > 47) throw new RangeError('the CPU brand string is longer than 47 characters');
   const pae = o.pae ?? true;
-  const vme = o.vme ?? false;
+  const vme = o.vme ?? true;
   const fpu: X87Unit | undefined = o.fpu === false ? undefined : o.fpu === undefined || o.fpu === true ? new X87('cpu0.fpu') : o.fpu;
   let cr4Mask = Cr4.TSD | Cr4.DE | Cr4.PSE | Cr4.PGE | Cr4.PCE;
   if (pae) cr4Mask |= Cr4.PAE;

@@ -20,10 +20,11 @@ describe('CPUID, TSC, MSRs and control registers', () => {
     expect(vendor).toBe('GenuineIntel');
     const [sig, , ecx, edx] = cpuid(1);
     expect((sig! >> 8) & 0xf).toBe(6);
-    const want = CpuidFeature.FPU | CpuidFeature.DE | CpuidFeature.PSE | CpuidFeature.TSC | CpuidFeature.MSR | CpuidFeature.PAE | CpuidFeature.CX8 | CpuidFeature.SEP | CpuidFeature.PGE | CpuidFeature.CMOV | CpuidFeature.FXSR;
+    const want = CpuidFeature.FPU | CpuidFeature.VME | CpuidFeature.DE | CpuidFeature.PSE | CpuidFeature.TSC | CpuidFeature.MSR | CpuidFeature.PAE | CpuidFeature.CX8 | CpuidFeature.SEP | CpuidFeature.PGE | CpuidFeature.CMOV | CpuidFeature.FXSR;
     expect(edx).toBe(want);
     expect(ecx).toBe(0);
-    expect(edx! & CpuidFeature.VME).toBe(0);
+    const noVme = flatKernel('cpuid\nhlt');
+    expect(cpuid(1, noVme)[3]! & CpuidFeature.VME).toBe(CpuidFeature.VME);
     const [ext] = cpuid(0x80000000);
     expect(ext! >>> 0).toBe(0x80000004);
   });

@@ -5,7 +5,7 @@
  * switching, and the I/O permission bitmap. References are to Intel SDM Vol. 3A chapters 5–7
  * and 20, and to the pseudo-code of each instruction in Vol. 2.
  */
-import { Ar, Cr0, Seg, SysType } from './constants.js';
+import { Ar, Cr0, Cr4, Seg, SysType } from './constants.js';
 import type { X86Cpu } from './cpu.js';
 import { Vector } from './cpu-fault.js';
 import { Eflags } from './flags.js';
@@ -500,7 +500,21 @@ export function interruptProtected(c: X86Cpu, vector: number, error: number, sof
 export function iretProtected(c: X86Cpu): void {
   const s = c.os32 ? 4 : 2;
   if (c.v86) {
-    if ((c.flags & IOPL) !== IOPL) c.gp(0);
+    if ((c.flags & IOPL) !== IOPL) {
+      // VME: a 16-bit IRET loads VIF from the IF bit; TF set, or IF set with VIP, is #GP
+      // (SDM Vol. 3A §20.3.1, Table 20-2).
+      if ((c.cr4 & Cr4.VME) === 0 || s === 4) c.gp(0);
+      const ip = c.rd16(Seg.SS, c.sp());
+      const cs = c.rd16(Seg.SS, c.spAdd(2));
+      const fl = c.rd16(Seg.SS, c.spAdd(4));
+      if ((fl & TF) !== 0 || ((fl & IF) !== 0 && (c.flags & VIP) !== 0)) c.gp(0);
+      c.setSp(c.spAdd(6));
+      c.loadSegReal(Seg.CS, cs);
+      c.ip = ip;
+      c.setEflags(fl, 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800 | NT);
+      c.flags = (c.flags & ~VIF) | ((fl & IF) !== 0 ? VIF : 0);
+      return;
+    }
     const ip = c.rdN(Seg.SS, c.sp(), s);
     const cs = c.rdN(Seg.SS, c.spAdd(s), s) & 0xffff;
     const fl = c.rdN(Seg.SS, c.spAdd(2 * s), s);

@@ -212,8 +212,58 @@ export function retFar(c: X86Cpu): void {
 /** INT Ib (CD): IOPL-sensitive in virtual-8086 mode. */
 export function intN(c: X86Cpu): void {
   const v = c.fetch8();
-  if (c.v86 && (c.flags & IOPL) !== IOPL) c.gp(0);
+  if (c.v86) {
+    if ((c.cr4 & Cr4.VME) !== 0) {
+      // Virtual-8086 mode extensions (SDM Vol. 3A §20.3.3, Table 20-2, methods 4–6): a clear bit
+      // in the TSS interrupt redirection bitmap sends INT n to the v8086 task's own IVT.
+      if (!redirectionBitSet(c, v)) {
+        v86Interrupt(c, v);
+        return;
+      }
+      if ((c.flags & IOPL) !== IOPL) c.gp(0);
+    } else if ((c.flags & IOPL) !== IOPL) c.gp(0);
+  }
   c.deliverEvent(v, -1, 0);
+}
+
+/** Whether bit `v` of the TSS interrupt redirection bitmap (32 bytes below the I/O map) is set. */
+function redirectionBitSet(c: X86Cpu, v: number): boolean {
+  if ((c.trAr & 0xf) !== 0xb && (c.trAr & 0xf) !== 0x9) c.gp(0);
+  const bm = c.sysRead16((c.trBase + 0x66) | 0);
+  const at = bm - 32 + (v >> 3);
+  if (at < 0 || at > c.trLimit) c.gp(0);
+  return (c.sysRead8((c.trBase + at) | 0) & (1 << (v & 7))) !== 0;
+}
+
+/**
+ * A software interrupt handled inside the virtual-8086 task through its IVT at linear 0 (VME):
+ * push FLAGS (with IOPL < 3: IF replaced by VIF, IOPL shown as 3), CS and IP; clear TF and IF
+ * (or VIF with IOPL < 3).
+ */
+function v86Interrupt(c: X86Cpu, v: number): void {
+  const iopl3 = (c.flags & IOPL) === IOPL;
+  const ivt = v * 4;
+  const ip = c.readLin16(ivt);
+  const cs = c.readLin16(ivt + 2);
+  let f = c.getEflags() & 0xffff;
+  if (!iopl3) f = (f & ~IF) | ((c.flags & VIF) !== 0 ? IF : 0) | IOPL;
+  const sp = c.spAdd(-6);
+  c.probeWrite(Seg.SS, sp, 6);
+  c.push16(f);
+  c.push16(c.segSel[Seg.CS]!);
+  c.push16(c.ip & 0xffff);
+  c.flags &= ~(TF | Eflags.AC);
+  if (iopl3) c.flags &= ~IF;
+  else c.flags &= ~VIF;
+  c.loadSegReal(Seg.CS, cs);
+  c.ip = ip;
+}
+
+/** With VME (v8086, IOPL < 3) or PVI (CPL 3, IOPL < 3), CLI/STI and friends act on VIF. */
+function virtualInterrupts(c: X86Cpu): boolean {
+  if ((c.flags & IOPL) === IOPL) return false;
+  if (c.v86) return (c.cr4 & Cr4.VME) !== 0;
+  return c.protectedMode && c.cpl === 3 && (c.cr4 & Cr4.PVI) !== 0;
 }
 
 /** INT3 (CC). */
@@ -259,7 +309,16 @@ export function hlt(c: X86Cpu): void {
 /** CLI (FA) and STI (FB): IOPL-sensitive. STI blocks interrupts for one instruction. */
 export function cliSti(c: X86Cpu): void {
   const iopl = (c.flags & IOPL) >> 12;
-  if ((c.protectedMode || c.v86) && c.cpl > iopl) c.gp(0);
+  if ((c.protectedMode || c.v86) && c.cpl > iopl) {
+    if (!virtualInterrupts(c)) c.gp(0);
+    // VME/PVI: CLI clears VIF; STI sets it, or faults when a virtual interrupt is pending.
+    if (c.opcode === 0xfa) c.flags &= ~VIF;
+    else {
+      if ((c.flags & VIP) !== 0) c.gp(0);
+      c.flags |= VIF;
+    }
+    return;
+  }
   if (c.opcode === 0xfa) c.flags &= ~IF;
   else {
     if ((c.flags & IF) === 0) c.interruptShadow();
@@ -269,7 +328,13 @@ export function cliSti(c: X86Cpu): void {
 
 /** PUSHF (9C): pushes EFLAGS with VM and RF clear; #GP in v8086 mode with IOPL < 3. */
 export function pushf(c: X86Cpu): void {
-  if (c.v86 && (c.flags & IOPL) !== IOPL) c.gp(0);
+  if (c.v86 && (c.flags & IOPL) !== IOPL) {
+    // VME: a 16-bit PUSHF shows VIF as IF and IOPL as 3 (SDM Vol. 3A §20.3.1, Table 20-2).
+    if ((c.cr4 & Cr4.VME) === 0 || c.os32) c.gp(0);
+    const f = c.getEflags();
+    c.push16(((f & ~(IF | IOPL)) | ((f & VIF) !== 0 ? IF : 0) | IOPL) & 0xffff);
+    return;
+  }
   const f = c.getEflags() & ~(VM | RF);
   if (c.os32) c.push32(f);
   else c.push16(f & 0xffff);
@@ -277,7 +342,16 @@ export function pushf(c: X86Cpu): void {
 
 /** POPF (9D): which bits change depends on CPL and IOPL (SDM Vol. 2 "POPF"). */
 export function popf(c: X86Cpu): void {
-  if (c.v86 && (c.flags & IOPL) !== IOPL) c.gp(0);
+  if (c.v86 && (c.flags & IOPL) !== IOPL) {
+    // VME: a 16-bit POPF loads VIF from the IF bit; TF set, or IF set with VIP pending, is #GP.
+    if ((c.cr4 & Cr4.VME) === 0 || c.os32) c.gp(0);
+    const v = c.rd16(Seg.SS, c.sp());
+    if ((v & TF) !== 0 || ((v & IF) !== 0 && (c.flags & VIP) !== 0)) c.gp(0);
+    c.setSp(c.spAdd(2));
+    c.setEflags(v, 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800 | NT);
+    c.flags = (c.flags & ~VIF) | ((v & IF) !== 0 ? VIF : 0);
+    return;
+  }
   const s = osz(c);
   const v = c.rdN(Seg.SS, c.sp(), s);
   let mask = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | TF | 0x400 | 0x800 | NT | AC | ID;

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { hasNasm } from '../support/nasm.js';
 import { KERNEL_DIR, buildKernel, hasQemu, runInPopek, runInQemu } from './run-kernel.js';
 
-const KERNELS = ['pm', 'paging', 'tasks', 'v86', 'real'];
+const KERNELS = ['pm', 'paging', 'tasks', 'v86', 'real', 'vme'];
+
+/**
+ * Kernels exercising what qemu's TCG does not implement (it raises #GP for CLI in v8086 mode with
+ * CR4.VME): compared with their recorded output, which was checked by hand against the SDM.
+ */
+const NOT_IN_QEMU = new Set(['vme']);
 
 describe('system kernels (Popek against qemu-system-i386)', () => {
   if (!hasNasm) {
@@ -16,7 +22,7 @@ describe('system kernels (Popek against qemu-system-i386)', () => {
       const image = buildKernel(name);
       const popek = runInPopek(image);
       const expectedFile = join(KERNEL_DIR, `${name}.expected`);
-      if (hasQemu) {
+      if (hasQemu && !NOT_IN_QEMU.has(name)) {
         // qemu's debug-console file is occasionally cut short when the machine exits under heavy
         // host load; one re-run tells that apart from a real difference.
         let qemu = runInQemu(image);
@@ -26,6 +32,7 @@ describe('system kernels (Popek against qemu-system-i386)', () => {
         expect(popek.output).toBe(qemu.output);
       }
       // Without qemu, compare with the output qemu gave when the kernel was written.
+      if (NOT_IN_QEMU.has(name)) expect(existsSync(expectedFile)).toBe(true);
       if (existsSync(expectedFile)) expect(popek.output).toBe(readFileSync(expectedFile, 'latin1'));
       expect(popek.exitCode).toBe(0);
     });
