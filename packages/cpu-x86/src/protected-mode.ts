@@ -12,6 +12,12 @@ import { Eflags } from './flags.js';
 
 const { IF, TF, IOPL, VM, RF, NT, VIF, VIP } = Eflags;
 
+/** The data segment registers, in the order the architecture checks them (no allocation per use). */
+const DATA_SEGS: readonly number[] = [Seg.ES, Seg.DS, Seg.FS, Seg.GS];
+
+/** Scratch for the selectors a task switch loads. */
+const taskSels = new Int32Array(6);
+
 /** The last descriptor read: low and high dwords and its linear address. */
 let dLo = 0;
 let dHi = 0;
@@ -331,7 +337,7 @@ export function farCall(c: X86Cpu, sel: number, off: number): void {
 
 /** Nulls data segment registers the new (outer) CPL may not use (SDM Vol. 2 "RET", "IRET"). */
 function nullInvalidSegments(c: X86Cpu): void {
-  for (const i of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) {
+  for (const i of DATA_SEGS) {
     const ar = c.segAr[i]!;
     if ((ar & Ar.UNUSABLE) !== 0) continue;
     const dpl = (ar >> 5) & 3;
@@ -472,7 +478,7 @@ export function interruptProtected(c: X86Cpu, vector: number, error: number, sof
     c.v86 = false;
     c.protectedMode = true;
     c.setSegCache(Seg.SS, newSs, baseOf(ssLo, ssHi), limitOf(ssLo, ssHi), arOf(ssHi));
-    if (wasV86) for (const i of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) c.setSegCache(i, 0, 0, 0, Ar.UNUSABLE);
+    if (wasV86) for (const i of DATA_SEGS) c.setSegCache(i, 0, 0, 0, Ar.UNUSABLE);
     c.setSp(frame.sp);
     newCpl = dpl;
   } else if (conforming || dpl === c.cpl) {
@@ -649,7 +655,7 @@ export function taskSwitch(c: X86Cpu, sel: number, reason: number, error: number
   const nb = newBase;
   let eip: number;
   let fl: number;
-  const sels = [0, 0, 0, 0, 0, 0];
+  const sels = taskSels;
   let ldt: number;
   if (new32) {
     if ((c.cr0 & Cr0.PG) !== 0) {
@@ -710,7 +716,7 @@ export function taskSwitch(c: X86Cpu, sel: number, reason: number, error: number
     if ((sar & Ar.P) === 0) c.raise(Vector.SS, ss & 0xfffc);
     markAccessed(c);
     c.setSegCache(Seg.SS, ss, baseOf(dLo, dHi), limitOf(dLo, dHi), sar);
-    for (const i of [Seg.ES, Seg.DS, Seg.FS, Seg.GS]) {
+    for (const i of DATA_SEGS) {
       const s = sels[i]!;
       if ((s & 0xfffc) === 0) {
         c.setSegCache(i, s, 0, 0, Ar.UNUSABLE);
