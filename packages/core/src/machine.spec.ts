@@ -231,6 +231,14 @@ describe('machine', () => {
     await expect(other.restoreSnapshot(saved)).rejects.toThrow(/configured as/);
   });
 
+  it('reports a component state it cannot load as an invalid snapshot, not a crash', async () => {
+    const a = Machine.build(makeProfile([]), { clock: { mode: 'deterministic' } });
+    const image = await readSnapshot(await a.saveSnapshot());
+    const broken = { ...image, sections: image.sections.map((s) => (s.id === 'cpu0' ? { ...s, state: { count: 'many' } } : s)) };
+    const b = Machine.build(makeProfile([]), { clock: { mode: 'deterministic' } });
+    await expect(b.restoreSnapshot(await writeSnapshot(broken))).rejects.toThrow(/The snapshot's state for 'cpu0' cannot be loaded \(snapshot field 'count' is not a number\)/);
+  });
+
   it('restores a snapshot written by an older build through the registered upgrade', async () => {
     const a = Machine.build(makeProfile([]), { clock: { mode: 'deterministic' } });
     a.runInstructions(2_500_000);

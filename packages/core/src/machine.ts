@@ -319,7 +319,17 @@ export class Machine {
       if (section.type !== s.stateType) {
         throw new PopekError('snapshot-mismatch', `The snapshot's '${s.snapshotId}' is a ${section.type}; this machine's is a ${s.stateType}.`);
       }
-      s.loadState(this.#upgrades.upgrade(s.stateType, section.version, s.stateVersion, section.state));
+      const state = this.#upgrades.upgrade(s.stateType, section.version, s.stateVersion, section.state);
+      try {
+        s.loadState(state);
+      } catch (cause) {
+        if (cause instanceof PopekError) throw cause;
+        throw new PopekError(
+          'snapshot-invalid',
+          `The snapshot's state for '${s.snapshotId}' cannot be loaded (${(cause as Error)?.message ?? String(cause)}); it was written by an incompatible build or is damaged. The machine was left half-restored: start it again.`,
+          { cause },
+        );
+      }
     }
     for (const c of this.#lifecycle) c.onRestore?.();
     this.events.emit({ type: 'restored' });
