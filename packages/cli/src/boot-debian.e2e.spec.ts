@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Machine } from '@popek/core';
+import { PC_DEFAULT_CMDLINE, createMachine } from '@popek/machine';
+import { ScriptedConsole, type ConsoleStep } from '@popek/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildDefaultGuest, type DefaultGuest } from './guest/guest-builder.js';
+
+/*
+ * End to end: Debian's stock i386 kernel and a busybox initramfs, booted on the `pc` profile to an
+ * interactive shell, driven through COM1 as a person would, in deterministic clock mode.
+ */
+
+const PROMPT = 'popek:/root# ';
+const MEMORY_MIB = 256;
+/** The file whose checksum the guest computes: the output of `seq 1 20000`. */
+const SEQ_TEXT = Array.from({ length: 20000 }, (_, i) => `${i + 1}\n`).join('');
+const SLICE = 20_000_000;
+const MAX_INSTRUCTIONS = 40_000_000_000;
+
+let guest: DefaultGuest;
+
+function bootMachine(console: ScriptedConsole): Machine {
+  return createMachine({
+    profile: 'pc',
+    memoryMiB: MEMORY_MIB,
+    boot: { kind: 'linux', kernel: kernelBytes, initrd: initrdBytes, cmdline: PC_DEFAULT_CMDLINE },
+    clock: 'deterministic',
+    serial: console,
+  });
+}
+
+let kernelBytes: Uint8Array;
+let initrdBytes: Uint8Array;
+
+/** Runs `machine` in slices until `done()` or power-off; returns whether it powered off. */
+function runUntil(machine: Machine, done: () => boolean): boolean {
+  let poweredOff = false;
+  const off = machine.events.on('power-off', () => (poweredOff = true));
+  let total = 0;
+  while (!done() && !poweredOff && total < MAX_INSTRUCTIONS) total += machine.runInstructions(SLICE) || 1;
+  off();
+  return poweredOff;
+}
+
+/** The commands typed at the prompt, after the snapshot point; each waits for the next prompt. */
+const session: readonly ConsoleStep[] = [
+  { expect: PROMPT, send: 'cat /proc/cpuinfo\n' },
+  { expect: PROMPT, send: 'seq 1 20000 > /tmp/seq; sha256sum /tmp/seq\n' },
+  { expect: PROMPT, send: 'poweroff\n' },
+  { expect: 'reboot: Power down' },
+];
+const FIRST_COMMAND = 'uname -a\n';
+
+/**
+ * One boot: to the first prompt, a snapshot there (between slices, as a host takes one), then
+ * the session. Both boots of the test take exactly the same path, so their transcripts compare.
+ */
+async function bootAndRunSession(): Promise<{ transcript: string; snapshot: Uint8Array; poweredOff: boolean }> {
+  const console = new ScriptedConsole([{ expect: PROMPT }]);
+  const machine = bootMachine(console);
+  runUntil(machine, () => console.finished);
+  const snapshot = await machine.saveSnapshot();
+  console.continueWith(FIRST_COMMAND, session);
+  const poweredOff = runUntil(machine, () => console.finished);
+  machine.dispose();
+  return { transcript: console.text, snapshot, poweredOff };
+}
+
+describe('Debian i386 Linux on the pc profile', () => {
+  beforeAll(async () => {
+    guest = await buildDefaultGuest();
+    kernelBytes = new Uint8Array(await readFile(guest.kernelPath));
+    initrdBytes = new Uint8Array(await readFile(guest.initrdPath));
+  }, 600_000);
+
+  let first: Awaited<ReturnType<typeof bootAndRunSession>> | undefined;
+
+  it('boots to the busybox shell, runs commands, and powers off', async () => {
+    first = await bootAndRunSession();
+    const text = first.transcript;
+    expect(text).toContain(`Linux popek ${guest.kernelRelease} #1 SMP PREEMPT_DYNAMIC Debian ${guest.kernelVersion}`);
+    expect(text).toMatch(/model name\s*: .+/);
+    expect(text).toMatch(/flags\s*: fpu .*tsc .*cx8 .*cmov/);
+    const sha = createHash('sha256').update(SEQ_TEXT).digest('hex');
+    expect(text).toContain(`${sha}  /tmp/seq`);
+    expect(text).toContain('reboot: Power down');
+    expect(first.poweredOff).toBe(true);
+  }, 1_800_000);
+
+  it('gives a byte-identical transcript and snapshot when booted again in deterministic mode', async () => {
+    expect(first, 'the first boot did not run').toBeDefined();
+    const second = await bootAndRunSession();
+    const a = first!.transcript;
+    const b = second.transcript;
+    let at = 0;
+    while (at < a.length && a[at] === b[at]) at++;
+    expect(at === a.length && a.length === b.length, `the transcripts differ from character ${at}: ${JSON.stringify(b.slice(at, at + 80))}`).toBe(true);
+    expect(Buffer.compare(first!.snapshot, second.snapshot)).toBe(0);
+  }, 1_800_000);
+
+  it('a new popek process restores the snapshot taken at the prompt and carries on from the same shell', async () => {
+    expect(first, 'the first boot did not run').toBeDefined();
+    const dir = await mkdtemp(join(tmpdir(), 'popek-e2e-'));
+    const file = join(dir, 'prompt.snapshot');
+    await writeFile(file, first!.snapshot);
+    const bin = new URL('../dist/bin/popek.js', import.meta.url);
+    const child = execFile(
+      process.execPath,
+      [bin.pathname, 'run', '--kernel', guest.kernelPath, '--initrd', guest.initrdPath, '--memory', String(MEMORY_MIB), '--clock', 'deterministic', '--restore', file],
+      { maxBuffer: 16 << 20, timeout: 600_000 },
+    );
+    child.stdin?.end(`${FIRST_COMMAND}poweroff\n`);
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (c) => resolve({ stdout: out, code: c }));
+    });
+    expect(code).toBe(0);
+    // The restored shell answers the same command with the same line as the original machine did.
+    const answer = (text: string): string => {
+      const start = text.indexOf(FIRST_COMMAND.trim());
+      return text.slice(start, text.indexOf(PROMPT, start));
+    };
+    expect(answer(stdout)).toContain(`Linux popek ${guest.kernelRelease}`);
+    expect(answer(stdout).replace(/\r/g, '')).toBe(answer(first!.transcript).replace(/\r/g, ''));
+    expect(stdout).toContain('reboot: Power down');
+  }, 1_800_000);
+});
