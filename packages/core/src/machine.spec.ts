@@ -63,6 +63,8 @@ class TickDevice implements Device {
   readonly stateType = 'test:Ticker';
   readonly stateVersion = 2;
   ticks: number[] = [];
+  /** Whether a tick wakes the halted CPU (as an interrupt would). */
+  wakes = true;
   attached: DeviceAttachment | undefined;
   readonly timer;
 
@@ -72,7 +74,7 @@ class TickDevice implements Device {
   ) {
     this.timer = clock.createTimer('ticker', (now) => {
       this.ticks.push(now);
-      (cpu as CountingCpu).halted = false;
+      if (this.wakes) (cpu as CountingCpu).halted = false;
       clock.armIn(this.timer, 1_000_000);
     });
   }
@@ -201,10 +203,22 @@ describe('machine', () => {
     const ticker = machine.devices[0] as TickDevice;
     cpu.haltAt = 250_000;
     machine.runInstructions(3_000_000);
-    // Ticks every 1 ms = 1e6 instructions; the halt at 0.25 ms was skipped to the 1 ms tick.
-    expect(ticker.ticks).toEqual([1_000_000, 2_000_000, 3_000_000 - 250_000 + 250_000]);
-    expect(cpu.count).toBe(3_000_000);
-    expect(machine.clock.nowNs()).toBe(3_000_000 + 750_000);
+    // Ticks every 1 ms = 1e6 instructions; the halt at 0.25 ms was skipped to the 1 ms tick, and
+    // the skipped 0.75 ms counts toward the 3 ms of guest time the call runs for.
+    expect(ticker.ticks).toEqual([1_000_000, 2_000_000, 3_000_000]);
+    expect(cpu.count).toBe(2_250_000);
+    expect(machine.clock.nowNs()).toBe(3_000_000);
+  });
+
+  it('returns when a halted CPU has spent the budget as idle guest time, even with timers firing', () => {
+    const machine = Machine.build(makeProfile([]), { clock: { mode: 'deterministic', instructionsPerSecond: 1e9 } });
+    const cpu = machine.processor as CountingCpu;
+    cpu.haltAt = 10;
+    // The ticker fires every millisecond but never wakes this CPU for good: halt it again at once.
+    (machine.devices[0] as TickDevice).wakes = false;
+    const retired = machine.runInstructions(5_000_000);
+    expect(retired).toBe(10);
+    expect(machine.clock.nowNs()).toBeGreaterThanOrEqual(5_000_000);
   });
 
   it('gives identical results for identical runs in deterministic mode', () => {

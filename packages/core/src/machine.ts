@@ -204,17 +204,25 @@ export class Machine {
   }
 
   /**
-   * Runs slices synchronously until `instructions` have retired, the CPU halts with no timer
-   * armed, or the guest powers off or resets into a stop. For tests and tools; returns the number
-   * of instructions retired.
+   * Runs slices synchronously for `instructions` instructions' worth of guest time, for tests and
+   * tools. In deterministic mode, time the CPU spends halted (skipped to the next timer) counts
+   * too, so a guest halted for good cannot keep the call spinning; in realtime mode the call
+   * returns as soon as the CPU idles. It also returns when the CPU halts with no timer armed, or
+   * when the guest powers off or stops the machine. Returns the number of instructions retired.
    */
   runInstructions(instructions: number): number {
     const cpu = this.#requireProcessor();
     const start = cpu.retired();
-    while (this.#exit === undefined && cpu.retired() - start < instructions) {
+    const startNs = this.clock.nowNs();
+    const spanNs = instructions * this.clock.nsPerInstruction;
+    const deterministic = this.clock.mode === 'deterministic';
+    while (this.#exit === undefined) {
+      const done = cpu.retired() - start;
+      if (done >= instructions || (deterministic && this.clock.nowNs() - startNs >= spanNs)) break;
       const before = cpu.retired();
-      const idle = this.#runOneSlice(Math.min(this.#sliceInstructions, instructions - (cpu.retired() - start)));
+      const idle = this.#runOneSlice(Math.min(this.#sliceInstructions, instructions - done));
       if (idle === Infinity && cpu.retired() === before) break;
+      if (!deterministic && idle > 0) break;
     }
     return cpu.retired() - start;
   }
