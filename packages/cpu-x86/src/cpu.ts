@@ -322,11 +322,6 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     return this.retiredCount;
   }
 
-  /** Whether the CPU is halted (HLT, or shut down after a triple fault). */
-  get isHalted(): boolean {
-    return this.halted;
-  }
-
   /** Makes the running slice end at the next instruction boundary. */
   requestExit(): void {
     this.attention |= Attn.EXIT;

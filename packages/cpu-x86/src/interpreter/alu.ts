@@ -209,7 +209,6 @@ export function shift(c: X86Cpu, op: number, v: number, count: number, size: num
 /** SHLD/SHRD (SDM Vol. 2 "SHLD", "SHRD"): `count` masked to 5 bits; 0 changes nothing. */
 export function shiftDouble(c: X86Cpu, left: boolean, dst: number, src: number, count: number, size: number): number {
   if (count === 0) return dst;
-  const bits = size * 8;
   const mask = sizeMask(size);
   const d = dst & mask;
   const s = src & mask;
@@ -242,7 +241,6 @@ export function shiftDouble(c: X86Cpu, left: boolean, dst: number, src: number, 
   r = norm(r, size);
   const of = ((r ^ d) & sizeSign(size)) !== 0 ? OF : 0;
   resultFlags(c, r, size, cf | of, CF | OF | AF);
-  void bits;
   return r;
 }
 

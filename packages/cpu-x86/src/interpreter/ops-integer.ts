@@ -7,7 +7,7 @@ import { REG8_OFFSET, type X86Cpu } from '../cpu.js';
 import { Seg } from '../constants.js';
 import { Vector } from '../cpu-fault.js';
 import { Eflags, LazyOp } from '../flags.js';
-import { alu, divAcc, imulTrunc, incDec, mulAcc, neg, norm, shift, shiftDouble, sizeMask, sizeSign } from './alu.js';
+import { alu, divAcc, imulTrunc, incDec, mulAcc, neg, norm, shift, shiftDouble, sizeMask } from './alu.js';
 import { osz, reg8, regN, regV, rmN, rmV, setRegN, setRegV } from './operands.js';
 
 const { CF, PF, AF, ZF, SF, OF, DF } = Eflags;
@@ -1224,4 +1224,3 @@ export function cmpsScas(c: X86Cpu): void {
   if (n !== 0) c.ip = c.eip;
 }
 
-void sizeSign;

@@ -8,7 +8,7 @@ import { Vector } from '../cpu-fault.js';
 import { Eflags } from '../flags.js';
 import { OPCODE_INFO, formOf } from '../opcode-table.js';
 import * as pm from '../protected-mode.js';
-import { osz, regV, rmV, setRegV } from './operands.js';
+import { osz, setRegV } from './operands.js';
 
 const { IF, TF, IOPL, VM, RF, NT, AC, ID, VIF, VIP } = Eflags;
 
@@ -201,7 +201,8 @@ export function retFar(c: X86Cpu): void {
   const off = c.rdN(Seg.SS, sp, s);
   const sel = c.rdN(Seg.SS, c.ssB ? (sp + s) >>> 0 : (sp + s) & 0xffff, s) & 0xffff;
   const t = s === 4 ? off : off & 0xffff;
-  if ((t >>> 0) > c.segLimit[Seg.CS]! && !c.v86 && false) c.gp(0);
+  // Real mode keeps the CS limit across far transfers (64 KiB unless left larger by protected mode).
+  if ((t >>> 0) > c.segLimit[Seg.CS]!) c.gp(0);
   c.loadSegReal(Seg.CS, sel);
   c.ip = t;
   c.setSp(c.spAdd(2 * s + n));
@@ -788,5 +789,3 @@ export function group15(c: X86Cpu): void {
   else c.fpu.fxrstor(c.x87Mem, seg, off, ctx);
 }
 
-void regV;
-void rmV;
