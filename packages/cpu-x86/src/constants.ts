@@ -4,10 +4,40 @@
  */
 
 /** General-purpose register indices, in ModRM encoding order (SDM Vol. 2 §2.1.5, Table 2-2). */
-export const Reg = { EAX: 0, ECX: 1, EDX: 2, EBX: 3, ESP: 4, EBP: 5, ESI: 6, EDI: 7 } as const;
+export const Reg = {
+  /** Accumulator. */
+  EAX: 0,
+  /** Counter. */
+  ECX: 1,
+  /** Data. */
+  EDX: 2,
+  /** Base. */
+  EBX: 3,
+  /** Stack pointer. */
+  ESP: 4,
+  /** Frame pointer. */
+  EBP: 5,
+  /** Source index. */
+  ESI: 6,
+  /** Destination index. */
+  EDI: 7,
+} as const;
 
 /** Segment register indices, in ModRM `Sreg` encoding order (SDM Vol. 2 §3.1.1.3). */
-export const Seg = { ES: 0, CS: 1, SS: 2, DS: 3, FS: 4, GS: 5 } as const;
+export const Seg = {
+  /** Extra segment (string destination). */
+  ES: 0,
+  /** Code segment. */
+  CS: 1,
+  /** Stack segment. */
+  SS: 2,
+  /** Data segment. */
+  DS: 3,
+  /** FS. */
+  FS: 4,
+  /** GS. */
+  GS: 5,
+} as const;
 
 /** Segment register names by index. */
 export const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;

@@ -33,12 +33,19 @@ export const CpuOptions = serviceId<CpuOptions>('@popek/cpu-x86:CpuOptions');
 
 /** {@link CpuOptions} with defaults applied. */
 export interface ResolvedCpuOptions {
+  /** The CPU mode's policy, if any. */
   readonly policy: ExecutionPolicy | undefined;
+  /** CPUID model. */
   readonly model: number;
+  /** CPUID stepping. */
   readonly stepping: number;
+  /** CPUID brand string. */
   readonly brand: string;
+  /** PAE reported and CR4.PAE allowed. */
   readonly pae: boolean;
+  /** VME reported and CR4.VME/PVI allowed. */
   readonly vme: boolean;
+  /** The x87 unit, or undefined for none. */
   readonly fpu: X87Unit | undefined;
   /** CR4 bits that may be set. */
   readonly cr4Mask: number;

@@ -218,7 +218,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   halted = false;
   /** Shut down after a triple fault: only RESET leaves this state. */
   shutdown = false;
-  /** Reasons to leave the fast loop ({@link Attn}). */
+  /** Reasons to leave the fast loop at the next boundary (a bit set of internal attention flags). */
   attention = 0;
   /** NMIs are blocked until the next IRET. */
   nmiBlocked = false;
