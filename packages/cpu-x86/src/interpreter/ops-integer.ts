@@ -721,16 +721,51 @@ export function branchTo(c: X86Cpu, target: number): void {
   c.ip = t;
 }
 
+const ALL_ARITH = CF | PF | AF | ZF | SF | OF;
+
+/**
+ * A condition after a compare or subtraction whose flags are still lazy (the common case before a
+ * branch): evaluated from the operands without materialising flags. Falls back to `cond`.
+ */
+function branchCond(c: X86Cpu, cc: number): boolean {
+  if (c.lazy === ALL_ARITH && c.lzOp === LazyOp.Sub && c.lzMask === -1) {
+    const a = c.lzA;
+    const b = c.lzB;
+    let r: boolean;
+    switch (cc >> 1) {
+      case 1: // B / NB
+        r = (a >>> 0) < (b >>> 0);
+        break;
+      case 2: // Z / NZ
+        r = a === b;
+        break;
+      case 3: // BE / NBE
+        r = (a >>> 0) <= (b >>> 0);
+        break;
+      case 6: // L / NL
+        r = a < b;
+        break;
+      case 7: // LE / NLE
+        r = a <= b;
+        break;
+      default:
+        return c.cond(cc);
+    }
+    return (cc & 1) === 0 ? r : !r;
+  }
+  return c.cond(cc);
+}
+
 /** Jcc rel8 (70–7F). */
 export function jccRel8(c: X86Cpu): void {
   const d = c.fetch8s();
-  if (c.cond(c.opcode & 15)) branchTo(c, c.ip + d);
+  if (branchCond(c, c.opcode & 15)) branchTo(c, c.ip + d);
 }
 
 /** Jcc rel16/32 (0F 80–8F). */
 export function jccRelZ(c: X86Cpu): void {
   const d = c.os32 ? c.fetch32() : (c.fetch16() << 16) >> 16;
-  if (c.cond(c.opcode & 15)) branchTo(c, c.ip + d);
+  if (branchCond(c, c.opcode & 15)) branchTo(c, c.ip + d);
 }
 
 /** JMP rel8 (EB). */

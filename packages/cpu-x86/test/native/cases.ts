@@ -325,6 +325,8 @@ export function generateCases(seed = 0x5eed, perForm = 100): DiffCase[] {
     for (let c = 0; c < 16; c++) {
       add(key(0x70 + c), `j${CC[c]} rel8`, `mov edi, 1\nj${CC[c]} short %t\nmov edi, 2\n%t:`);
       add(key(0x0f80 + c), `j${CC[c]} rel32`, `mov edi, 1\nj${CC[c]} near %t\nmov edi, 2\n%t:`);
+      add(key(0x70 + c), `cmp+j${CC[c]}`, `mov edi, 1\ncmp ${rng.pick(['eax, ebx', 'ecx, edx', 'ax, bx', 'al, bl'])}\nj${CC[c]} short %t\nmov edi, 2\n%t:`);
+      add(key(0x0f80 + c), `sub+j${CC[c]}`, `mov edi, 1\nsub eax, ${rng.pick(['ebx', 'ecx', String(rng.int(3) - 1)])}\nj${CC[c]} near %t\nmov edi, 2\n%t:`);
       const s = i & 1 ? 2 : 4;
       add(key(0x0f40 + c), `cmov${CC[c]}`, `cmov${CC[c]} ${reg(s, anyReg(s))}, ${i & 2 ? reg(s, anyReg(s)) : size(s) + ' [' + hex(BUF + memOff(s)) + ']'}`);
       add(key(0x0f90 + c), `set${CC[c]}`, `set${CC[c]} ${i & 1 ? R8[anyReg(1)] : 'byte [' + hex(BUF + memOff(1)) + ']'}`);
