@@ -3,11 +3,11 @@
  * in qemu-system-i386, capturing what each writes to the debug port 0xE9.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SliceExit } from '@popek/core';
+import { MetricsRegistry, SliceExit } from '@popek/core';
 import { DirectStrategy, Mmu } from '@popek/mmu';
 import { makeCpu } from '../support/machine.js';
 
@@ -45,9 +45,7 @@ export interface KernelRun {
 
 /** Runs a kernel image in Popek: Multiboot entry state, 32 MiB RAM, the direct MMU. */
 export function runInPopek(image: Uint8Array, maxInstructions = 50_000_000): KernelRun {
-  let mmu: Mmu | undefined;
-  const t = makeCpu(32 << 20, {}, (bus) => (mmu = new Mmu(bus, new DirectStrategy(), t0metrics)));
-  void mmu;
+  const t = makeCpu(32 << 20, {}, (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry()));
   const cpu = t.cpu;
   const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
   // Multiboot header (a.out kludge) at the start of the image.
@@ -77,7 +75,6 @@ export function runInPopek(image: Uint8Array, maxInstructions = 50_000_000): Ker
   if (cpu.shutdown) out += '[triple fault]\n';
   return { output: out, exitCode, retired: cpu.retired() };
 }
-const t0metrics = new (await import('@popek/core')).MetricsRegistry();
 
 /** Runs a kernel image in qemu-system-i386 (TCG, Pentium III model) and returns its debug-port output. */
 export function runInQemu(image: Uint8Array): KernelRun {
@@ -85,7 +82,7 @@ export function runInQemu(image: Uint8Array): KernelRun {
   try {
     const bin = join(dir, 'k.bin');
     const outFile = join(dir, 'out.txt');
-    require_write(bin, image);
+    writeFileSync(bin, image);
     let exitCode: number | undefined;
     try {
       execFileSync('qemu-system-i386', ['-cpu', 'pentium3', '-m', '32', '-display', 'none', '-no-reboot', '-kernel', bin, '-debugcon', `file:${outFile}`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-monitor', 'none', '-serial', 'none'], { stdio: 'ignore', timeout: 20_000 });
@@ -98,8 +95,4 @@ export function runInQemu(image: Uint8Array): KernelRun {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function require_write(path: string, data: Uint8Array): void {
-  execFileSync('tee', [path], { input: data, stdio: ['pipe', 'ignore', 'ignore'] });
 }
