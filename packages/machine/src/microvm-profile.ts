@@ -31,5 +31,5 @@ export const microvmProfile: MachineProfile = {
   plugins: [bus, mmu, cpu, microvmChipsetPlugin, serial, firmware],
 };
 
-/** The kernel command line the `microvm` profile boots with when none is given. */
-export const MICROVM_DEFAULT_CMDLINE = 'console=ttyS0,115200 panic=-1 acpi=off reboot=k';
+/** The kernel command line the `microvm` profile boots with when none is given (see `PC_DEFAULT_CMDLINE`). */
+export const MICROVM_DEFAULT_CMDLINE = 'console=ttyS0,115200 panic=-1 cryptomgr.notests acpi=off reboot=k';
