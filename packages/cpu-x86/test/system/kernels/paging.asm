@@ -73,6 +73,7 @@ main:
   EXPECT .f5
   call PAGE_NP
 .f5:
+  add esp, 4                  ; the CALL pushed its return address before the fetch faulted
   ; a write that crosses into a not-present page faults before any byte is written
   mov dword [PAGE_NP - 4], 0x11111111
   EXPECT .f6
@@ -80,6 +81,30 @@ main:
 .f6:
   mov eax, [PAGE_NP - 4]
   SHOW "cross-page write left ", eax
+  call newline
+  ; a REP MOVSB that runs into a not-present page faults with the progress made so far in
+  ; ECX/ESI/EDI, and the bytes before the fault written
+  mov esi, 0x200000
+  mov edi, PAGE_NP - 8
+  mov ecx, 16
+  cld
+  EXPECT .f7
+  rep movsb
+.f7:
+  SHOW "rep movsb fault: ecx=", ecx
+  SHOW " esi=", esi
+  SHOW " edi=", edi
+  mov eax, [PAGE_NP - 8]
+  SHOW " copied=", eax
+  call newline
+  mov edi, PAGE_NP - 12
+  mov ecx, 5
+  mov eax, 0x12345678
+  EXPECT .f8
+  rep stosd
+.f8:
+  SHOW "rep stosd fault: ecx=", ecx
+  SHOW " edi=", edi
   call newline
   ; remap PAGE_TEST to physical 0x200000 and INVLPG
   mov dword [pt0 + (PAGE_TEST >> 12)*4], 0x200007
