@@ -3,6 +3,12 @@
 %include "lib.inc"
 
 bounds: dd 0, 10
+align 8
+ldt:
+  dq 0
+  dq 0x00cff2100000ffff       ; LDT 0x08 (selector 0x0f): data DPL3, base 0x00100000
+  dq 0x00009a000000ffff       ; LDT 0x10 (selector 0x14): 16-bit code DPL0
+ldt_end:
 
 main:
   PRINTLN "pm: exceptions"
@@ -86,6 +92,34 @@ main:
   and eax, 0x40
   SHOW " verr ro=", eax
   call newline
+  ; an LDT: install its descriptor in the GDT's spare slot 0x50, LLDT, load FS from it
+  mov eax, ldt
+  mov ebx, ldt_end - ldt - 1
+  mov cl, 0x82
+  mov edi, gdt + 0x50
+  call set_sysdesc
+  mov ax, 0x50
+  lldt ax
+  sldt ax
+  and eax, 0xffff
+  SHOW "ldtr=", eax
+  mov ax, 0x0f
+  mov fs, ax
+  mov eax, [fs:mb_header - 0x100000]
+  SHOW " fs:[0]=", eax
+  mov bx, 0x0f
+  lar eax, bx
+  SHOW " lar=", eax
+  lsl eax, bx
+  SHOW " lsl=", eax
+  call newline
+  EXPECT .l1
+  mov ax, 0x1c                  ; LDT index 3: beyond the LDT limit
+  mov gs, ax
+.l1:
+  xor ax, ax
+  mov fs, ax
+  lldt ax
   ; conforming code segment: callable from ring 0, runs at CPL 0
   call SEL_CONF:conf_fn
   ; SYSENTER MSRs
