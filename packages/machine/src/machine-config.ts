@@ -72,7 +72,7 @@ export function hostModule(config: MachineConfig, acpi: boolean): ContainerModul
  * Builds a machine from a configuration: validates the memory size, resolves the profile, binds
  * the host options and assembles the container.
  *
- * @throws {@link PopekError} for an unknown profile, a memory size out of range, a bad boot image
+ * @throws `PopekError` for an unknown profile, a memory size out of range, a bad boot image
  *   (from the firmware), or an invalid profile
  */
 export function createMachine(config: MachineConfig): Machine {

@@ -21,7 +21,7 @@ export const BUILTIN_PROFILES: ReadonlyMap<string, BuiltinProfile> = new Map([
 /**
  * The built-in profile named `id`.
  *
- * @throws {@link PopekError} (`profile-unknown`) listing the profiles there are
+ * @throws `PopekError` (`profile-unknown`) listing the profiles there are
  */
 export function findProfile(id: string): BuiltinProfile {
   const found = BUILTIN_PROFILES.get(id);
