@@ -8,6 +8,8 @@ import { buildDefaultGuest } from '../dist/guest/guest-builder.js';
 
 const PROMPT = 'popek:/root# ';
 const modes = process.argv.includes('--deterministic-only') ? ['deterministic'] : ['realtime', 'deterministic'];
+const ipsArg = process.argv.indexOf('--ips');
+const instructionsPerSecond = ipsArg > 0 ? Number(process.argv[ipsArg + 1]) : undefined;
 const guest = await buildDefaultGuest();
 const kernel = new Uint8Array(await readFile(guest.kernelPath));
 const initrd = new Uint8Array(await readFile(guest.initrdPath));
@@ -23,6 +25,7 @@ for (const clock of modes) {
     memoryMiB: 256,
     boot: { kind: 'linux', kernel, initrd, cmdline: PC_DEFAULT_CMDLINE },
     clock,
+    ...(instructionsPerSecond !== undefined ? { instructionsPerSecond } : {}),
     serial: console_,
   });
   const exit = await machine.run();
