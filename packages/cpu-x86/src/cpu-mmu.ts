@@ -4,10 +4,10 @@
  * may pass any object of this shape.
  */
 export interface CpuMmu {
-  /** Indexed by linear page number (`linear >>> 12`): host page offset | {@link TlbFlag}s; 0 = no entry. */
+  /** Indexed by linear page number (`linear >>> 12`): host page offset | `TlbFlag`s of `@popek/mmu`; 0 = no entry. */
   readonly tlb: Int32Array;
   /**
-   * Translates `linear` for an access of `kind` ({@link AccessKind}), filling the TLB. Returns the
+   * Translates `linear` for an access of `kind` (`AccessKind` of `@popek/mmu`), filling the TLB. Returns the
    * guest-physical address (A20 applied) or -1 after storing the fault in `faultErrorCode` and
    * `faultAddress`.
    */
@@ -31,28 +31,3 @@ export interface CpuMmu {
   flushAll(): void;
 }
 
-/** TLB entry permission bits (the `@popek/mmu` TlbFlag values). */
-export const TlbFlag = {
-  /** Readable at CPL 0–2. */
-  ReadSupervisor: 1,
-  /** Readable at CPL 3. */
-  ReadUser: 2,
-  /** Writable at CPL 0–2. */
-  WriteSupervisor: 4,
-  /** Writable at CPL 3. */
-  WriteUser: 8,
-  /** Executable at CPL 0–2. */
-  ExecSupervisor: 16,
-  /** Executable at CPL 3. */
-  ExecUser: 32,
-} as const;
-
-/** Access kinds for {@link CpuMmu.translate} (the `@popek/mmu` AccessKind values). */
-export const AccessKind = {
-  /** A data read. */
-  Read: 0,
-  /** A data write. */
-  Write: 1,
-  /** An instruction fetch. */
-  Execute: 2,
-} as const;

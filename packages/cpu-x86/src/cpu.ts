@@ -22,7 +22,8 @@ import {
 } from '@popek/core';
 import { Ar, Cr0, Msr, Seg } from './constants.js';
 import { CPU_FAULT, Vector, isCpuFault } from './cpu-fault.js';
-import { AccessKind, TlbFlag, type CpuMmu } from './cpu-mmu.js';
+import { AccessKind, TlbFlag } from '@popek/mmu';
+import type { CpuMmu } from './cpu-mmu.js';
 import { CpuOptions, resolveCpuOptions, type ResolvedCpuOptions } from './cpu-options.js';
 import { CpuMmuToken } from './cpu-mmu-token.js';
 import { Eflags, EFLAGS_IMPLEMENTED, LazyOp, PARITY } from './flags.js';

@@ -9,7 +9,7 @@
 export { X86Cpu, REG8_OFFSET } from './cpu.js';
 export { CpuOptions, resolveCpuOptions, type ResolvedCpuOptions } from './cpu-options.js';
 export { CpuMmuToken } from './cpu-mmu-token.js';
-export { AccessKind, TlbFlag, type CpuMmu } from './cpu-mmu.js';
+export type { CpuMmu } from './cpu-mmu.js';
 export { CPU_FAULT, CpuFaultSignal, Vector, isCpuFault } from './cpu-fault.js';
 export { Ar, Cr0, Cr4, Msr, Reg, Seg, SEG_NAMES, SysType } from './constants.js';
 export { ARITH_FLAGS, EFLAGS_IMPLEMENTED, Eflags, LazyOp, PARITY } from './flags.js';
