@@ -64,6 +64,10 @@ async function bootAndRunSession(): Promise<{ transcript: string; snapshot: Uint
   const console = new ScriptedConsole([{ expect: PROMPT }]);
   const machine = bootMachine(console);
   runUntil(machine, () => console.finished);
+  // Let the shell finish setting up its line editor (it switches the terminal to raw mode, which
+  // discards typeahead) and sit idle at the prompt, as it is when a person starts typing: a
+  // second of guest time, mostly skipped idle time.
+  machine.runInstructions(100_000_000);
   const snapshot = await machine.saveSnapshot();
   console.continueWith(FIRST_COMMAND, session);
   const poweredOff = runUntil(machine, () => console.finished);

@@ -4,6 +4,7 @@ import { openCharBackend } from '@popek/dev-serial';
 import { createMachine, findProfile } from '@popek/machine';
 import { buildDefaultGuest } from '../guest/guest-builder.js';
 import type { RunOptions } from './cli-options.js';
+import { GatedCharBackend } from './gated-char-backend.js';
 import { progressPrinter, type CliIo } from './main.js';
 
 /** Reads a file the user named, with one clear message when it cannot be read. */
@@ -67,7 +68,10 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
       notice('Ctrl-A X quit · Ctrl-A S save a snapshot · Ctrl-A Ctrl-A send Ctrl-A');
     }
   };
-  const serial: CharBackend = await openCharBackend(options.serial, { stdio: { onEscape }, onInput: () => machine?.wake() });
+  const host: CharBackend = await openCharBackend(options.serial, { stdio: { onEscape }, onInput: () => machine?.wake() });
+  // Host input waits until the machine runs: a byte delivered to the UART while a snapshot is
+  // being restored would be overwritten by the restored state.
+  const serial = new GatedCharBackend(host);
 
   machine = createMachine({
     profile: options.profile,
@@ -91,7 +95,9 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
     if (restore !== undefined) await m.restoreSnapshot(restore);
     if (options.noReboot) m.events.on('reset', (e) => e.reason === 'guest' && m.stop());
     m.events.on('log', (e) => e.level !== 'info' && notice(`${e.source}: ${e.message}`));
-    const exit = await m.run();
+    const running = m.run();
+    serial.open();
+    const exit = await running;
     switch (exit.reason) {
       case 'power-off':
       case 'stopped':
