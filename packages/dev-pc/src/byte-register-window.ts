@@ -46,3 +46,28 @@ export abstract class ByteRegisterWindow implements IoHandler {
     this.writeByte(offset, value);
   }
 }
+
+/**
+ * A one-byte register window over a pair of functions: what a device with a single 8-bit
+ * register (port 0x92, 0xCF9, port 61h) hands the bus.
+ */
+export class SingleByteWindow extends ByteRegisterWindow {
+  /**
+   * @param readRegister - the register's value as the guest reads it
+   * @param writeRegister - a guest write of the register
+   */
+  constructor(
+    private readonly readRegister: () => number,
+    private readonly writeRegister: (value: number) => void,
+  ) {
+    super(1);
+  }
+
+  protected readByte(): number {
+    return this.readRegister();
+  }
+
+  protected writeByte(_offset: number, value: number): void {
+    this.writeRegister(value);
+  }
+}

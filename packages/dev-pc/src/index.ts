@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-export { ByteRegisterWindow } from './byte-register-window.js';
+export { ByteRegisterWindow, SingleByteWindow } from './byte-register-window.js';
 export { ByteQueue } from './byte-queue.js';
 export { GuestLog } from './guest-log.js';
 export { ElcrControl } from './elcr-control.js';

@@ -17,7 +17,7 @@ import {
   type StateValue,
   type Timer,
 } from '@popek/core';
-import { ByteRegisterWindow } from './byte-register-window.js';
+import { ByteRegisterWindow, SingleByteWindow } from './byte-register-window.js';
 import { Pit8254Channel } from './pit-8254-channel.js';
 import { deadlineAfter } from './timer-deadline.js';
 
@@ -73,19 +73,6 @@ class PitWindow extends ByteRegisterWindow {
   }
 }
 
-/** Port 61h. */
-class PortBWindow extends ByteRegisterWindow {
-  constructor(private readonly pit: Pit8254) {
-    super(1);
-  }
-  protected readByte(): number {
-    return this.pit.readPortB();
-  }
-  protected writeByte(_offset: number, value: number): void {
-    this.pit.writePortB(value);
-  }
-}
-
 /**
  * The Intel 8254 programmable interval timer at 0x40–0x43, clocked at 1.193182 MHz from the core
  * clock, and port 61h, through which the guest drives counter 2's GATE and reads its OUT (Linux
@@ -115,7 +102,7 @@ export class Pit8254 implements Device {
   readonly #timer: Timer;
   readonly #edges: Counter;
   readonly #window = new PitWindow(this);
-  readonly #portBWindow = new PortBWindow(this);
+  readonly #portBWindow = new SingleByteWindow(() => this.readPortB(), (value) => this.writePortB(value));
 
   /**
    * @param clock - the machine's clock: the time base and counter 0's timer

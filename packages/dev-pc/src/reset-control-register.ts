@@ -8,7 +8,7 @@ import {
   type DeviceResources,
   type StateValue,
 } from '@popek/core';
-import { ByteRegisterWindow } from './byte-register-window.js';
+import { SingleByteWindow, type ByteRegisterWindow } from './byte-register-window.js';
 
 /**
  * The Reset Control Register at 0xCF9 (Intel ICH10 datasheet §13.7.5 "RST_CNT — Reset Control
@@ -25,19 +25,6 @@ const RCR_RST_CPU = 0x04;
 const RCR_FULL_RST = 0x08;
 /** The bits that read back. */
 const RCR_BITS = RCR_SYS_RST | RCR_RST_CPU | RCR_FULL_RST;
-
-/** The one-byte window at 0xCF9. */
-class ResetControlWindow extends ByteRegisterWindow {
-  constructor(private readonly rcr: ResetControlRegister) {
-    super(1);
-  }
-  protected readByte(): number {
-    return this.rcr.read();
-  }
-  protected writeByte(_offset: number, value: number): void {
-    this.rcr.write(value);
-  }
-}
 
 /**
  * The reset control register at 0xCF9, as Linux's `reboot=pci` (write 0x02, then 0x06) and the
@@ -56,7 +43,7 @@ export class ResetControlRegister implements Device {
   readonly stateVersion = 1;
 
   #value = 0;
-  readonly #window = new ResetControlWindow(this);
+  readonly #window = new SingleByteWindow(() => this.read(), (value) => this.write(value));
 
   /** @param power - the machine's reset line */
   constructor(@inject(PowerControl) private readonly power: PowerControl) {}

@@ -9,7 +9,7 @@ import {
   type DeviceResources,
   type StateValue,
 } from '@popek/core';
-import { ByteRegisterWindow } from './byte-register-window.js';
+import { SingleByteWindow } from './byte-register-window.js';
 
 /** System Control Port A ("port 92h", PIIX4 datasheet §4.7.1; PS/2 "fast A20 and reset"). */
 export const PORT_A = 0x92;
@@ -17,19 +17,6 @@ export const PORT_A = 0x92;
 const PORT_A_FAST_RESET = 0x01;
 /** Bit 1 (ALT_A20_GATE): A20 gate, 1 = address line 20 passes. */
 const PORT_A_A20 = 0x02;
-
-/** The one-byte window at 0x92. */
-class PortAWindow extends ByteRegisterWindow {
-  constructor(private readonly port: SystemControlPortA) {
-    super(1);
-  }
-  protected readByte(): number {
-    return this.port.read();
-  }
-  protected writeByte(_offset: number, value: number): void {
-    this.port.write(value);
-  }
-}
 
 /**
  * System Control Port A at 0x92: bit 1 is the "fast A20" gate and a rising edge of bit 0 resets
@@ -44,7 +31,7 @@ export class SystemControlPortA implements Device {
   readonly stateVersion = 1;
 
   #value = 0;
-  readonly #window = new PortAWindow(this);
+  readonly #window = new SingleByteWindow(() => this.read(), (value) => this.write(value));
 
   /**
    * @param power - the machine's reset line
