@@ -8,6 +8,7 @@ import {
   MemoryLayout,
   PhysicalBus,
   SnapshotContribution,
+  WriteTracing,
 } from '@popek/core';
 import { IrqSinkProvider } from './irq-router.js';
 import { PcBus } from './pc-bus.js';
@@ -22,6 +23,7 @@ import { PciIrqRouting, PciIrqRoutingTable } from './pci-irq-routing.js';
 export const busModule = new ContainerModule(({ bind }) => {
   bind(PcBus).toSelf().inSingletonScope();
   bind(PhysicalBus).toService(PcBus);
+  bind(WriteTracing).toService(PcBus);
   bind(DeviceHost).toService(PcBus);
   bind(GuestMemory).toService(PcBus);
   bind(A20Gate).toService(PcBus);

@@ -1,4 +1,4 @@
-import type { AccessWidth, Counter, MetricsRegistry, StateRecord, StateValue } from '@popek/core';
+import type { AccessWidth, Counter, MetricsRegistry, StateRecord, StateValue, WriteTracer } from '@popek/core';
 import { bytesField, field } from '@popek/core';
 import type { FramePool } from './frame-pool.js';
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from './memory-map.js';
@@ -43,14 +43,8 @@ export const P2M_WRITE_SLOW = P2M_RAM | P2M_ROM | P2M_SHARED | P2M_BALLOONED | P
 /** The bits of an entry that are guest state (saved in snapshots); the rest are host tracking. */
 const P2M_PERSISTENT = P2M_HFN_MASK | P2M_RAM | P2M_ROM | P2M_SHARED | P2M_BALLOONED;
 
-/**
- * Told about every write to a page it traces, after the write is done: the block compiler
- * invalidates translated code, a shadow MMU re-syncs a guest page table.
- */
-export interface WriteTracer {
-  /** `length` bytes at guest-physical `address` were written. */
-  onTracedWrite(address: number, length: number): void;
-}
+/** A page's write tracer (the core contract; re-exported here for the bus's users). */
+export type { WriteTracer };
 
 /**
  * The P2M table: guest frame number → host frame number plus flags (RAM, ROM, shared

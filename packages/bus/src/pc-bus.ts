@@ -16,6 +16,8 @@ import type {
   MmioWindowRequest,
   PciFunctionRequest,
   PhysicalBus,
+  WriteTracer,
+  WriteTracing,
   PortWindowRequest,
   ResourceClaim,
   Snapshotable,
@@ -79,7 +81,7 @@ export const PC_BUS_STATE_TYPE = '@popek/bus:PcBus';
  * its lifecycle hook.
  */
 @injectable()
-export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, MemoryLayout, Snapshotable, LifecycleContribution {
+export class PcBus implements PhysicalBus, WriteTracing, DeviceHost, GuestMemory, A20Gate, MemoryLayout, Snapshotable, LifecycleContribution {
   readonly snapshotId = 'bus';
   readonly stateType = PC_BUS_STATE_TYPE;
   readonly stateVersion = 1;
@@ -225,6 +227,16 @@ export class PcBus implements PhysicalBus, DeviceHost, GuestMemory, A20Gate, Mem
 
   #notify(): void {
     for (const listener of this.#listeners) listener();
+  }
+
+  // --- WriteTracing ---------------------------------------------------------------------------------
+
+  trace(gfn: number, tracer: WriteTracer): boolean {
+    return this.p2m.trace(gfn, tracer);
+  }
+
+  untrace(gfn: number, tracer: WriteTracer): void {
+    this.p2m.untrace(gfn, tracer);
   }
 
   // --- A20Gate ---------------------------------------------------------------------------------------

@@ -111,6 +111,7 @@ export {
 export { crc32 } from './snapshot/crc32.js';
 export { PhysicalBus } from './contracts/physical-bus.js';
 export { FlatPhysicalBus } from './contracts/flat-physical-bus.js';
+export { WriteTracing, type WriteTracer } from './contracts/write-tracing.js';
 export { BufferCharBackend, charBackendId, type CharBackend, type CharReceiver } from './contracts/char-backend.js';
 export { IrqSink } from './contracts/irq-line.js';
 export { A20Gate } from './contracts/a20-gate.js';

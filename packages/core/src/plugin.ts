@@ -3,6 +3,7 @@ import type { ContainerModule } from 'inversify';
 /** What a plugin is, for listings and for validation messages. */
 export type PluginKind =
   | 'cpu'
+  | 'cpu-mode'
   | 'mmu'
   | 'bus'
   | 'chipset'
@@ -18,6 +19,12 @@ export type PluginKind =
 export const Capability = {
   /** The virtual CPU and its execution engine (exactly one per machine). */
   Cpu: 'cpu',
+  /**
+   * A CPU virtualization technique (trap-and-emulate, binary translation, hardware assist): the
+   * execution policy and engine the CPU runs under (at most one per machine; none means the CPU's
+   * reference interpreter with native semantics).
+   */
+  CpuMode: 'cpu-mode',
   /** The MMU strategy (exactly one per machine). */
   Mmu: 'mmu',
   /** Guest-physical memory map, port I/O dispatch and resource assignment (exactly one). */
@@ -40,6 +47,7 @@ export const Capability = {
  */
 export const EXCLUSIVE_CAPABILITIES: readonly string[] = [
   Capability.Cpu,
+  Capability.CpuMode,
   Capability.Mmu,
   Capability.Bus,
   Capability.InterruptController,

@@ -7,6 +7,7 @@ import {
   SliceExit,
   inject,
   injectable,
+  optional,
   field,
   booleanField,
   type BootProcessorState,
@@ -29,7 +30,7 @@ import { CpuMmuToken } from './cpu-mmu-token.js';
 import { Eflags, EFLAGS_IMPLEMENTED, LazyOp, PARITY } from './flags.js';
 import { buildDispatchTable, type Handler } from './interpreter/dispatch.js';
 import type { ExecutionEngine, ExecutionPolicy } from './execution-policy.js';
-import { installPolicy } from './execution-policy.js';
+import { CpuMode, installPolicy } from './execution-policy.js';
 import { cpuidLeaf } from './cpuid.js';
 import * as pm from './protected-mode.js';
 import type { X87Context, X87Memory, X87Unit } from './x87-seam.js';
@@ -272,6 +273,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
    * @param clock - the machine clock (RDTSC)
    * @param metrics - the metrics registry
    * @param options - engine, policy and CPUID options
+   * @param mode - the CPU mode a CPU-mode plugin bound (used unless `options.policy` is given)
    */
   constructor(
     @inject(PhysicalBus) bus: PhysicalBus,
@@ -281,6 +283,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     @inject(Clock) clock: CoreClock,
     @inject(Metrics) metrics: MetricsRegistry,
     @inject(CpuOptions) options: CpuOptions,
+    @inject(CpuMode) @optional() mode?: ExecutionPolicy,
   ) {
     const buf = new ArrayBuffer(32);
     this.regs = new Int32Array(buf);
@@ -310,7 +313,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     bus.onMappingChange(() => {
       this.fetchLen = 0;
     });
-    if (this.options.policy !== undefined) this.setPolicy(this.options.policy);
+    const policy = this.options.policy ?? mode;
+    if (policy !== undefined) this.setPolicy(policy);
     this.reset();
   }
 
@@ -393,6 +397,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     this.breakpointsChanged();
     this.mmu.setControl(this.cr0, this.cr3, this.cr4, 0);
     this.fetchLen = 0;
+    this.engine?.reset?.();
   }
 
   /**
@@ -414,10 +419,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
         this.interpret(end);
       } catch (e) {
         if (!isCpuFault(e)) throw e;
-        this.resetPrefixes();
-        this.attention &= ~Attn.DBTRAP;
-        this.dbPending = 0;
-        this.deliverException(this.excVector, this.excError);
+        this.deliverFault();
       }
       if ((this.attention & Attn.EXIT) !== 0) {
         this.attention &= ~Attn.EXIT;
@@ -446,6 +448,32 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
       this.eip = this.ip;
       this.retiredCount++;
     }
+  }
+
+  /**
+   * After an instruction threw {@link CPU_FAULT} (EIP still at its start, state as before it):
+   * restores the default prefix state, drops a pending single-step or data-breakpoint trap of the
+   * faulting instruction and delivers the recorded exception. Engines call it from their own catch.
+   */
+  deliverFault(): void {
+    this.resetPrefixes();
+    this.attention &= ~Attn.DBTRAP;
+    this.dbPending = 0;
+    this.deliverException(this.excVector, this.excError);
+  }
+
+  /**
+   * Executes the instruction at EIP with the interpreter, without looking at events first (an
+   * engine's fallback for one instruction it does not translate): prefixes, dispatch, EIP
+   * advanced, retired count incremented. A fault throws {@link CPU_FAULT} with EIP unchanged.
+   */
+  executeOne(): void {
+    this.ip = this.eip;
+    const op = this.fetch8();
+    this.opcode = op;
+    this.ops[op]!(this);
+    this.eip = this.ip;
+    this.retiredCount++;
   }
 
   /**
@@ -1726,6 +1754,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if (booleanField(state, 'hasFpu') && this.fpu !== undefined) this.fpu.loadState(field(state, 'fpu'));
     this.breakpointsChanged();
     this.controlChanged();
+    // A restore starts with nothing derived: the engine translates afresh.
+    this.engine?.reset?.();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { SliceExit } from '@popek/core';
+import { serviceId, type SliceExit } from '@popek/core';
 import type { X86Cpu } from './cpu.js';
 import { OPCODE_INFO, formOf, type OpcodeForm } from './opcode-table.js';
 
@@ -26,6 +26,11 @@ export interface ExecutionEngine {
   readonly name: string;
   /** Runs at most `maxInstructions` instructions, as `Processor.runSlice`. */
   runSlice(cpu: X86Cpu, maxInstructions: number): SliceExit;
+  /**
+   * Drops everything the engine derived from guest memory and CPU state (translated code). The
+   * CPU calls it on RESET and after its state is restored from a snapshot.
+   */
+  reset?(): void;
 }
 
 /**
@@ -77,3 +82,10 @@ export function installPolicy(cpu: X86Cpu, policy: ExecutionPolicy): void {
     };
   }
 }
+
+/**
+ * The machine's CPU mode: a CPU-mode plugin (capability `cpu-mode`) binds its policy here, and the
+ * CPU installs it at construction. Unbound, the CPU runs the reference interpreter with native
+ * semantics. `CpuOptions.policy`, when given, takes precedence (tests and harnesses use it).
+ */
+export const CpuMode = serviceId<ExecutionPolicy>('@popek/cpu-x86:CpuMode');

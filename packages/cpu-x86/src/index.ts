@@ -25,7 +25,7 @@ export {
   type OpcodeInfo,
 } from './opcode-table.js';
 export { decodeInstruction, type DecodedInstruction } from './decoder.js';
-export { PolicyAction, installPolicy, type ExecutionEngine, type ExecutionPolicy } from './execution-policy.js';
+export { CpuMode, PolicyAction, installPolicy, type ExecutionEngine, type ExecutionPolicy } from './execution-policy.js';
 export { CpuidFeature, cpuidFeatures, cpuidLeaf } from './cpuid.js';
 export type { X87Context, X87Memory, X87Unit } from './x87-seam.js';
 export { cpuX86Module } from './cpu-x86-module.js';
