@@ -1,0 +1,6 @@
+/**
+ * `@popek/cpu-binary-translation`: binary translation.
+ *
+ * @packageDocumentation
+ */
+export {};

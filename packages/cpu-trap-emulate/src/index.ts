@@ -1,0 +1,6 @@
+/**
+ * `@popek/cpu-trap-emulate`: classic trap-and-emulate.
+ *
+ * @packageDocumentation
+ */
+export {};
