@@ -223,6 +223,29 @@ describe.skipIf(!hasNasm)('trap-and-emulate on the real x86 (guest kernel at rin
     expect(v.mode.trapCounts().get('pushf')).toBe(0);
   });
 
+  it('an IRET to a frame built with PUSH CS (Linux\'s sync_core) returns at the same ring, as at ring 1', () => {
+    const code = ['pushfd', 'push cs', 'push dword back', 'iretd', 'back: mov eax, [esp - 8]', 'push cs', 'push dword there', 'retf', 'there: mov ebx, 2', 'jmp $'].join('\n');
+    const t = setup(code);
+    t.run(9);
+    expect(t.cpu.cpl).toBe(0);
+    expect(t.cpu.regs[4]).toBe(0x9000);
+    expect(t.cpu.regs[0]).toBe(0x09); // the frame in memory keeps the RPL-1 selector PUSH CS stored
+    expect(t.cpu.regs[3]).toBe(2);
+    expect(t.cpu.segSel[1]).toBe(0x08);
+    expect(t.cpu.flags & IF).toBe(IF);
+    expect(t.mode.totalTraps()).toBe(0);
+    expect(t.mode.holes.map((h) => h.instruction)).toEqual(['PUSH CS', 'PUSH CS']);
+  });
+
+  it('a same-level IRET at ring 1 keeps IF=0 where the frame has IF=1', () => {
+    const t = setup('push dword 0x202\npush cs\npush dword back\niretd\nback: jmp $', {}, 0x2);
+    t.run(4);
+    expect(t.cpu.cpl).toBe(0);
+    expect(t.cpu.flags & IF).toBe(0);
+    expect(t.mode.holes.map((h) => h.instruction)).toEqual(['PUSH CS', 'IRET']);
+    expect(t.mode.holes[1]!.detail).toBe('kept IF=0 where the guest\'s frame had IF=1 (EFLAGS 0x00000002 instead of 0x00000202).');
+  });
+
   it('a far CALL to a code segment runs natively and records the CS it would push with RPL 1; a call gate and a RETF to RPL 0 trap', () => {
     const code = [
       'call 0x08:target',

@@ -95,7 +95,7 @@ export interface BrokenGuest {
  *
  * A watchdog notices a guest that a hole left with interrupts disabled against its will (it
  * halts, or an interrupt stays pending for `starvationLimit` instructions) and stops the machine
- * with a `virtualization-hole` {@link PopekError} naming the hole. It gets control at every
+ * with a `virtualization-hole` `PopekError` naming the hole. It gets control at every
  * intercepted instruction and after every slice: the mode's engine is the CPU's own interpreter
  * followed by that check.
  *
@@ -492,10 +492,15 @@ export class TrapEmulateMode implements ExecutionPolicy {
   }
 
   /**
-   * IRET at ring 1. A return to the guest kernel itself (RPL 0) faults (return CS RPL below the
-   * CPL), as do task returns (NT) and returns to virtual-8086 mode in this model: traps, emulated
-   * natively. A return to an outer ring runs without trapping, and the real IRET at CPL 1 loads
-   * neither IF nor IOPL: the guest's user mode keeps the kernel's IF.
+   * IRET at ring 1 (SDM Vol. 2 "IRET"; at CPL > 0 EFLAGS.IOPL is not loaded, and IF only when
+   * CPL <= IOPL, here never).
+   *
+   * - To RPL 0 (the kernel's own frames): return CS RPL below the CPL is #GP, a trap, emulated
+   *   natively. Task returns (NT) and returns to virtual-8086 mode are treated as traps too.
+   * - To RPL 1 (a frame the guest built from a PUSH CS or MOV from CS, as Linux's `sync_core`
+   *   does): a same-level return at ring 1, without a trap; IF and IOPL keep their values.
+   * - To an outer ring (user mode): no trap either; IF and IOPL keep their values, so the guest's
+   *   user mode inherits the kernel's IF.
    */
   #iret(cpu: X86Cpu, form: OpcodeForm): PolicyAction {
     if ((cpu.flags & NT) !== 0) {
@@ -519,7 +524,9 @@ export class TrapEmulateMode implements ExecutionPolicy {
       return PolicyAction.Execute;
     }
     const kept = cpu.flags & (IF | IOPL);
-    this.#runNative(cpu);
+    if ((cs & 3) === HostState.ring) {
+      if (!this.#returnToHostRing(cpu, cpu.spAdd(s), cs)) return PolicyAction.Execute;
+    } else this.#runNative(cpu);
     const expected = cpu.getEflags();
     cpu.flags = (cpu.flags & ~(IF | IOPL)) | kept;
     const seen = cpu.getEflags();
@@ -531,8 +538,8 @@ export class TrapEmulateMode implements ExecutionPolicy {
   }
 
   /**
-   * RETF at ring 1: a return to RPL 0 faults (a trap, emulated natively); a return to an outer
-   * ring runs natively with the same effect as at CPL 0.
+   * RETF at ring 1: to RPL 0, #GP (a trap, emulated natively); to RPL 1, a same-level return
+   * without a trap; to an outer ring, native, with the same effect as at CPL 0.
    */
   #retf(cpu: X86Cpu, form: OpcodeForm): PolicyAction {
     const s = cpu.os32 ? 4 : 2;
@@ -544,7 +551,30 @@ export class TrapEmulateMode implements ExecutionPolicy {
       return PolicyAction.Execute;
     }
     if ((cs & 3) === 0) this.#trap(cpu, form);
+    else if ((cs & 3) === HostState.ring && this.#returnToHostRing(cpu, cpu.spAdd(s), cs)) return PolicyAction.Handled;
     return PolicyAction.Execute;
+  }
+
+  /**
+   * Runs a far return (IRET or RETF) whose CS, at `slot` in SS, has the host ring's RPL as the
+   * same-level return it is at ring 1: the virtual CPU is at CPL 0, so the slot is given RPL 0
+   * while the native instruction runs, then written back. False (nothing done) when the slot is
+   * not writable; the instruction then runs natively.
+   */
+  #returnToHostRing(cpu: X86Cpu, slot: number, cs: number): boolean {
+    try {
+      cpu.probeWrite(Seg.SS, slot, 2);
+    } catch (e) {
+      if (!isCpuFault(e)) throw e;
+      return false;
+    }
+    cpu.wr16(Seg.SS, slot, cs & ~3);
+    try {
+      this.#runNative(cpu);
+    } finally {
+      cpu.wr16(Seg.SS, slot, cs);
+    }
+    return true;
   }
 
   /**
@@ -729,7 +759,7 @@ function describeHole(kind: Hole, what: string, seen: number, expected: number, 
       const parts: string[] = [];
       if (((seen ^ expected) & IF) !== 0) parts.push(`kept IF=${(seen >> 9) & 1} where the guest's frame had IF=${(expected >> 9) & 1}`);
       if (((seen ^ expected) & IOPL) !== 0) parts.push(`kept IOPL=${(seen >> 12) & 3} where the frame had IOPL=${(expected >> 12) & 3}`);
-      return `returning to an outer ring ${parts.join(' and ')} (EFLAGS ${hex32(seen)} instead of ${hex32(expected)}).`;
+      return `${parts.join(' and ')} (EFLAGS ${hex32(seen)} instead of ${hex32(expected)}).`;
     }
     case Hole.PUSHF:
       return `showed the host's IF=1 and IOPL=${HostState.iopl} (pushed ${hex32(seen)} where the guest's EFLAGS were ${hex32(expected)}).`;
