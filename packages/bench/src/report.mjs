@@ -1,0 +1,164 @@
+// The comparison table, the ratios and the goals of bench:compare, computed from the runs. Pure
+// functions of the run records, so they can be tested without booting anything.
+
+/**
+ * @typedef {object} RunRecord
+ * @property {'popek'|'v86'|'qemu'} emulator
+ * @property {string} mode - `bt`, `interpreter`, `jit, acpi`, `tcg`, ...
+ * @property {string} status - see console-run.mjs
+ * @property {number|null} promptSeconds
+ * @property {number|null} powerOffSeconds
+ * @property {number|null} [promptCpuSeconds] - CPU time used until the prompt
+ * @property {string} note
+ */
+
+/** The goals of the comparison: Popek bt against the interpreter, v86 and QEMU TCG. */
+export const GOALS = {
+  btOverInterpreter: 5,
+  btOverQemu: 2,
+};
+
+const COLUMNS = /** @type {const} */ (['promptSeconds', 'powerOffSeconds']);
+
+function measured(run, column) {
+  const value = run[column];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * The run the ratios are relative to: Popek's first mode that reached the prompt (bt unless the
+ * modes were given in another order or bt did not run).
+ *
+ * @param {RunRecord[]} runs
+ */
+export function referenceRun(runs) {
+  return runs.find((r) => r.emulator === 'popek' && measured(r, 'promptSeconds') !== null);
+}
+
+/** A time cell: seconds, or why there is none. */
+export function timeCell(run, column) {
+  const value = measured(run, column);
+  if (value !== null) return value.toFixed(1);
+  switch (run.status) {
+    case 'unavailable':
+      return 'unavailable';
+    case 'timeout':
+      return 'timeout';
+    case 'no-power-off':
+      return 'n/a';
+    case 'failed':
+      return 'failed';
+    default:
+      return '-';
+  }
+}
+
+function ratioCell(run, reference, column) {
+  if (reference === undefined) return '-';
+  const value = measured(run, column);
+  const base = measured(reference, column);
+  if (value === null || base === null) return '-';
+  return run === reference ? '1.00× (ref)' : `${(value / base).toFixed(2)}×`;
+}
+
+/** Lays out rows of cells as a Markdown table with aligned columns. */
+export function markdownTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/**
+ * The comparison table: one row per run, times in seconds from process start, and each time
+ * divided by the reference run's (so 2.00× means "takes twice as long as Popek <ref>").
+ *
+ * @param {RunRecord[]} runs
+ * @returns {string}
+ */
+export function comparisonTable(runs) {
+  const reference = referenceRun(runs);
+  const refName = reference !== undefined ? `Popek ${reference.mode}` : 'Popek';
+  const header = ['emulator', 'mode', 'to prompt (s)', 'to power-off (s)', `prompt ÷ ${refName}`, `power-off ÷ ${refName}`, 'CPU to prompt (s)'];
+  const rows = runs.map((run) => [
+    run.emulator === 'qemu' ? 'QEMU' : run.emulator === 'popek' ? 'Popek' : 'v86',
+    run.mode,
+    timeCell(run, 'promptSeconds'),
+    timeCell(run, 'powerOffSeconds'),
+    ratioCell(run, reference, 'promptSeconds'),
+    ratioCell(run, reference, 'powerOffSeconds'),
+    typeof run.promptCpuSeconds === 'number' ? run.promptCpuSeconds.toFixed(1) : '-',
+  ]);
+  return markdownTable(header, rows);
+}
+
+function best(runs, column) {
+  let found = null;
+  for (const run of runs) {
+    const value = measured(run, column);
+    if (value !== null && (found === null || value < found)) found = value;
+  }
+  return found;
+}
+
+/**
+ * The goals, each judged on the time to the prompt and on the time to power-off (a goal is met
+ * when every column that could be measured meets it).
+ *
+ * @param {RunRecord[]} runs
+ * @returns {{goal: string, verdict: 'met'|'not met'|'not measured', detail: string, values: Record<string, number|null>}[]}
+ */
+export function evaluateGoals(runs) {
+  const bt = runs.find((r) => r.emulator === 'popek' && r.mode === 'bt');
+  const interpreter = runs.find((r) => r.emulator === 'popek' && r.mode === 'interpreter');
+  const v86 = runs.filter((r) => r.emulator === 'v86');
+  const qemu = runs.filter((r) => r.emulator === 'qemu');
+  const label = { promptSeconds: 'prompt', powerOffSeconds: 'power-off' };
+
+  /**
+   * @param {string} goal
+   * @param {(column: string) => number|null} value - the figure for a column, null if unmeasured
+   * @param {(v: number) => boolean} ok
+   * @param {(v: number) => string} show
+   * @param {string} missing - why nothing could be measured
+   */
+  const judge = (goal, value, ok, show, missing) => {
+    const values = {};
+    const parts = [];
+    let allOk = true;
+    for (const column of COLUMNS) {
+      const v = value(column);
+      values[column] = v;
+      if (v === null) continue;
+      parts.push(`${label[column]} ${show(v)}`);
+      allOk &&= ok(v);
+    }
+    if (parts.length === 0) return { goal, verdict: 'not measured', detail: missing, values };
+    return { goal, verdict: allOk ? 'met' : 'not met', detail: parts.join(', '), values };
+  };
+  const need = (run, what) => (run === undefined ? `${what} was not run` : `${what}: ${run.status}${run.note ? ` (${run.note})` : ''}`);
+  const btMissing = bt === undefined || measured(bt, 'promptSeconds') === null ? need(bt, 'Popek bt') : undefined;
+
+  return [
+    judge(
+      `Popek bt at least ${GOALS.btOverInterpreter}× faster than Popek interpreter`,
+      (c) => (bt && interpreter && measured(bt, c) && measured(interpreter, c) ? measured(interpreter, c) / measured(bt, c) : null),
+      (v) => v >= GOALS.btOverInterpreter,
+      (v) => `${v.toFixed(2)}× faster`,
+      btMissing ?? need(interpreter, 'Popek interpreter'),
+    ),
+    judge(
+      'Popek bt faster than v86',
+      (c) => (bt && measured(bt, c) && best(v86, c) ? best(v86, c) / measured(bt, c) : null),
+      (v) => v > 1,
+      (v) => (v >= 1 ? `${v.toFixed(2)}× faster` : `${(1 / v).toFixed(2)}× slower`),
+      btMissing ?? (v86.length === 0 ? 'v86 was not run' : 'no v86 time'),
+    ),
+    judge(
+      `Popek bt within ${GOALS.btOverQemu}× of QEMU TCG`,
+      (c) => (bt && measured(bt, c) && best(qemu, c) ? measured(bt, c) / best(qemu, c) : null),
+      (v) => v <= GOALS.btOverQemu,
+      (v) => `${v.toFixed(2)}× QEMU's time`,
+      btMissing ?? (qemu.length === 0 ? 'QEMU was not run' : 'no QEMU time'),
+    ),
+  ];
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonTable, evaluateGoals, referenceRun } from './report.mjs';
+
+const run = (emulator, mode, promptSeconds, powerOffSeconds, status = 'ok', note = '') => ({ emulator, mode, status, note, promptSeconds, powerOffSeconds });
+
+describe('comparisonTable', () => {
+  it('divides every time by the first Popek mode that reached the prompt', () => {
+    const runs = [
+      run('popek', 'bt', null, null, 'unavailable', "There is no CPU mode 'bt'"),
+      run('popek', 'interpreter', 100, 110),
+      run('v86', 'jit, acpi', 20, 22),
+      run('v86', 'jit, no acpi', 10, null, 'no-power-off'),
+      run('qemu', 'tcg', 5, 7),
+    ];
+    expect(referenceRun(runs)?.mode).toBe('interpreter');
+    const table = comparisonTable(runs);
+    const lines = table.split('\n');
+    expect(lines[0]).toContain('prompt ÷ Popek interpreter');
+    expect(lines[2]).toMatch(/\| Popek +\| bt +\| unavailable +\| unavailable +\| - +\| - +\|/);
+    expect(lines[3]).toContain('1.00× (ref)');
+    expect(lines[4]).toMatch(/\| 20\.0 +\| 22\.0 +\| 0\.20× +\| 0\.20× +\|/);
+    expect(lines[5]).toMatch(/\| 10\.0 +\| n\/a +\| 0\.10× +\| - +\|/);
+    expect(lines[6]).toMatch(/^\| QEMU/);
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+  });
+});
+
+describe('evaluateGoals', () => {
+  it('judges bt against the interpreter, the fastest v86 and QEMU', () => {
+    const goals = evaluateGoals([
+      run('popek', 'bt', 10, 12),
+      run('popek', 'interpreter', 60, 66),
+      run('v86', 'jit, acpi', 15, 20),
+      run('v86', 'jit, no acpi', 11, null, 'no-power-off'),
+      run('qemu', 'tcg', 4, 7),
+    ]);
+    expect(goals.map((g) => g.verdict)).toEqual(['met', 'met', 'not met']);
+    expect(goals[0].values.promptSeconds).toBeCloseTo(6);
+    expect(goals[1].values.promptSeconds).toBeCloseTo(1.1);
+    expect(goals[2].values.promptSeconds).toBeCloseTo(2.5);
+    expect(goals[2].values.powerOffSeconds).toBeCloseTo(12 / 7);
+  });
+
+  it('says why a goal could not be measured', () => {
+    const goals = evaluateGoals([run('popek', 'bt', null, null, 'unavailable', 'no such mode'), run('popek', 'interpreter', 60, 66)]);
+    expect(goals.every((g) => g.verdict === 'not measured')).toBe(true);
+    expect(goals[0].detail).toContain('no such mode');
+  });
+});
