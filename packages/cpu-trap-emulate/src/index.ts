@@ -6,7 +6,8 @@
  *
  * @packageDocumentation
  */
-export { TrapEmulateMode, type BrokenGuest, type BrokenGuestCause } from './trap-emulate-mode.js';
+export { TrapEmulateMode } from './trap-emulate-mode.js';
+export type { BrokenGuest, BrokenGuestCause, HarmfulHole, InterruptHarm } from './interrupt-watchdog.js';
 export {
   DEFAULT_HINT,
   TrapEmulateOptions,

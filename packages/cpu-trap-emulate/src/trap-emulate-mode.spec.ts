@@ -318,7 +318,7 @@ describe.skipIf(!hasNasm)('the broken-guest watchdog', () => {
     expect(err.message).toContain('Traps emulated: 2 (cli 1, hlt 1).');
     expect(err.message).toContain('virtualizable option');
     expect(t.mode.brokenGuest?.cause).toBe('halt');
-    expect(t.mode.brokenGuest?.hole.address).toBe(CODE + 2);
+    expect(t.mode.brokenGuest?.blamed?.hole.address).toBe(CODE + 2);
   });
 
   it('lets the same guest run on a virtualizable x86: the POPF traps and the interrupt is taken', () => {
@@ -344,16 +344,82 @@ describe.skipIf(!hasNasm)('the broken-guest watchdog', () => {
     expect(t.cpu.retired()).toBeLessThan(100_000);
   });
 
-  it('does not blame a hole when the guest disables interrupts itself', () => {
-    const t = setup('pushfd\ncli\npopfd\nsti\ncli\nspin: jmp spin', { starvationLimit: 20_000 });
-    t.run(5);
+  it('leaves a guest alone that disables interrupts itself when no hole touched its interrupt flag', () => {
+    const t = setup('sgdt [0x4000]\ncli\nspin: jmp spin', { starvationLimit: 20_000 });
+    t.run(2);
     t.pic.pending.push(0x20);
     t.run(200_000);
+    expect(t.mode.holes).toHaveLength(1);
     expect(t.mode.brokenGuest).toBeUndefined();
-    const h = setup('pushfd\ncli\npopfd\nsti\ncli\nhlt');
+    const h = setup('sgdt [0x4000]\ncli\nhlt');
     h.run();
     expect(h.cpu.halted).toBe(true);
     expect(h.mode.brokenGuest).toBeUndefined();
+  });
+
+  it('blames the most recent harmful hole once its episode is over', () => {
+    const t = setup('pushfd\ncli\npopfd\nsti\ncli\nhlt');
+    const e = thrown(() => t.run()) as PopekError;
+    expect(e.code).toBe('virtualization-hole');
+    expect(e.message).toContain('The hole that broke it: POPF at 0x00010002');
+    expect(t.mode.brokenGuest?.blamed?.effect).toBe('kept-disabled');
+  });
+
+  it('notices a stray STI: the guest restores a save whose PUSHF showed IF=1 while its interrupts were off', () => {
+    const code = [
+      'cli',
+      'pushfd', // local_irq_save: the flags show IF=1
+      'pop eax',
+      'cli',
+      'mov ebx, 1', // the critical section
+      'test eax, 0x200', // local_irq_restore: if (flags & IF) sti
+      'jz skip',
+      'sti',
+      'skip: cli',
+      'hlt',
+    ].join('\n');
+    const t = setup(code);
+    const e = thrown(() => t.run()) as PopekError;
+    expect(t.metrics.value('cpu.trap-emulate.interrupt-harm', { effect: 'enabled' })).toBe(1);
+    const harm = t.mode.firstHarm!;
+    expect(harm.effect).toBe('enabled');
+    expect(harm.hole.instruction).toBe('PUSHF');
+    expect(harm.eip).toBe(CODE + 0x10);
+    expect(e.message).toContain('The hole that broke it: PUSHF at 0x00010001');
+    expect(e.message).toContain('Restoring that value, the guest executed STI at 0x00010010 and enabled interrupts where it had disabled them');
+    const v = setup(code, { virtualizable: true });
+    v.run();
+    expect(v.cpu.halted).toBe(true);
+    expect(v.mode.firstHarm).toBeUndefined();
+  });
+
+  it('does not count an STI long after a PUSHF that was only a query (no CLI saved it)', () => {
+    const t = setup(['cli', 'pushfd', 'pop eax', 'times 20 nop', 'sti', 'jmp $'].join('\n'));
+    t.run(25);
+    expect(t.cpu.flags & IF).toBe(IF);
+    expect(t.mode.firstHarm).toBeUndefined();
+  });
+
+  it('stops a guest that triple-faults after a hole, naming the most recent hole', () => {
+    const t = setup('sgdt [0x4000]\nlidt [empty]\nint3\njmp $\nempty: dw 0\ndd 0');
+    const e = thrown(() => t.run()) as PopekError;
+    expect(e.code).toBe('virtualization-hole');
+    expect(e.message).toContain('it triple-faulted');
+    expect(e.message).toContain('The most recent hole before it: SGDT at 0x00010000');
+    expect(t.mode.brokenGuest?.cause).toBe('triple-fault');
+  });
+
+  it('stops a guest that resets the machine after holes, but not after a snapshot restore', () => {
+    const t = setup('sgdt [0x4000]\njmp $');
+    t.run(5);
+    const state = t.cpu.saveState();
+    t.cpu.loadState(state);
+    t.run(5);
+    expect(t.mode.brokenGuest).toBeUndefined();
+    t.cpu.reset();
+    const e = thrown(() => t.cpu.runSlice(10)) as PopekError;
+    expect(e.code).toBe('virtualization-hole');
+    expect(e.message).toContain('it reset the machine');
   });
 
   it('with stopOnBrokenGuest false keeps the diagnosis and lets the guest run', () => {

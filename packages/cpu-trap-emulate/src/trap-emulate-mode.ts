@@ -1,4 +1,4 @@
-import { Metrics, PopekError, inject, injectable, optional, type Counter, type MetricsRegistry, type SliceExit } from '@popek/core';
+import { Metrics, inject, injectable, optional, type Counter, type MetricsRegistry, type SliceExit } from '@popek/core';
 import {
   Ar,
   EFLAGS_IMPLEMENTED,
@@ -16,6 +16,7 @@ import {
 import { DescriptorQuery, accessRightsOf, queryDescriptor } from './descriptor-query.js';
 import { HostState } from './host-state.js';
 import { TrapEmulateOptions, resolveTrapEmulateOptions, type ResolvedTrapEmulateOptions } from './trap-emulate-options.js';
+import { InterruptWatchdog, type BrokenGuest, type HarmfulHole } from './interrupt-watchdog.js';
 import { HoleRecord, hex16, hex32, type VirtualizationHole } from './virtualization-hole.js';
 
 const { IF, IOPL, VM, RF, NT, VIF, VIP, ZF } = Eflags;
@@ -57,25 +58,6 @@ const HOLE_NAMES: readonly string[] = [
 /** Metric labels of the hole kinds. */
 const HOLE_LABELS: readonly string[] = HOLE_NAMES.map((n) => n.toLowerCase().replace(/ /g, '-'));
 
-/** Why the watchdog decided that a hole broke the guest. */
-export type BrokenGuestCause = 'halt' | 'starvation';
-
-/** The diagnosis of a guest that a virtualization hole broke. */
-export interface BrokenGuest {
-  /** `halt`: it halted with interrupts disabled; `starvation`: an interrupt stayed pending too long. */
-  readonly cause: BrokenGuestCause;
-  /** The hole that left interrupts disabled against the guest's will (the first of the episode). */
-  readonly hole: VirtualizationHole;
-  /** EIP where the guest was when the watchdog stopped it. */
-  readonly eip: number;
-  /** Guest instructions retired at that point. */
-  readonly retired: number;
-  /** Instructions since the hole first occurred. */
-  readonly sinceHole: number;
-  /** The report (the error's message). */
-  readonly message: string;
-}
-
 /**
  * Classic trap-and-emulate, simulated over the interpreter (`popek --cpu-mode trap-emulate`).
  *
@@ -93,11 +75,11 @@ export interface BrokenGuest {
  *
  * With `virtualizable: true` every sensitive instruction traps and runs natively: no holes.
  *
- * A watchdog notices a guest that a hole left with interrupts disabled against its will (it
- * halts, or an interrupt stays pending for `starvationLimit` instructions) and stops the machine
- * with a `virtualization-hole` `PopekError` naming the hole. It gets control at every
- * intercepted instruction and after every slice: the mode's engine is the CPU's own interpreter
- * followed by that check.
+ * A watchdog follows what the holes do to the guest's interrupt flag (a POPF or IRET that keeps
+ * it clear, a PUSHF whose IF = 1 the guest later restores with STI) and stops the machine with a
+ * `virtualization-hole` `PopekError` naming the hole when the guest halts or starves with
+ * interrupts disabled, triple-faults or resets. It gets control at the instructions the mode sees
+ * and around every slice: the mode's engine is the CPU's own interpreter with those checks.
  *
  * The counters and holes are measurements, not guest state: nothing is snapshotted.
  */
@@ -126,13 +108,8 @@ export class TrapEmulateMode implements ExecutionPolicy {
   #droppedSites = 0;
   /** Set while the mode runs an instruction's native handler itself. */
   #native = false;
-  /** The hole that left IF = 0 while the guest wanted 1, while that lasts. */
-  #debt: HoleRecord | undefined;
-  /** Retired count when the debt began. */
-  #debtSince = 0;
-  /** Retired count when an interrupt was first seen pending during the debt (-1: none). */
-  #starvingSince = -1;
-  #broken: BrokenGuest | undefined;
+  /** What the holes do to the guest's interrupt flag, and when they have broken it. */
+  readonly #watchdog: InterruptWatchdog;
 
   /**
    * @param metrics - where traps and holes are counted
@@ -152,17 +129,22 @@ export class TrapEmulateMode implements ExecutionPolicy {
     this.#holeCounters = HOLE_LABELS.map((instruction) =>
       metrics.counter('cpu.trap-emulate.holes', 'Sensitive-unprivileged instructions whose deprivileged result differed from CPL 0', { instruction }),
     );
+    const watchdog = new InterruptWatchdog(metrics, {
+      starvationLimit: this.options.starvationLimit,
+      stopOnBrokenGuest: this.options.stopOnBrokenGuest,
+      hint: this.options.hint,
+      summary: () => ({ holes: `${this.#holeTotal()}${this.#holeSummary()}`, traps: `${this.totalTraps()}${this.#trapSummary(8)}` }),
+    });
+    this.#watchdog = watchdog;
     this.engine = {
       name: 'interpreter',
       runSlice: (cpu: X86Cpu, maxInstructions: number): SliceExit => {
+        watchdog.beforeSlice(cpu);
         const exit = cpu.interpretSlice(maxInstructions);
-        if (this.#debt !== undefined) this.#watch(cpu);
+        watchdog.afterSlice(cpu);
         return exit;
       },
-      reset: (): void => {
-        this.#debt = undefined;
-        this.#starvingSince = -1;
-      },
+      reset: (): void => watchdog.reset(),
     };
   }
 
@@ -189,9 +171,14 @@ export class TrapEmulateMode implements ExecutionPolicy {
     return this.#droppedSites;
   }
 
-  /** The diagnosis, once the watchdog decided a hole broke the guest. */
+  /** The diagnosis, once the watchdog decided the holes broke the guest. */
   get brokenGuest(): BrokenGuest | undefined {
-    return this.#broken;
+    return this.#watchdog.broken;
+  }
+
+  /** The first hole that changed the guest's interrupt flag against its will, if any. */
+  get firstHarm(): HarmfulHole | undefined {
+    return this.#watchdog.firstHarm;
   }
 
   /** Traps by reason (`cli`, `out`, `mov-cr`, `hlt`, ...), including reasons with no trap yet. */
@@ -227,12 +214,24 @@ export class TrapEmulateMode implements ExecutionPolicy {
         : 'CPU mode trap-emulate on the real x86: guest kernel code runs at ring 1; sensitive-unprivileged instructions do not trap.',
     );
     lines.push(`Traps: ${this.totalTraps()}${this.#trapSummary(0)}.`);
-    const holeTotal = [...this.holeCounts().values()].reduce((a, b) => a + b, 0);
+    const holeTotal = this.#holeTotal();
     lines.push(`Holes: ${holeTotal} divergent executions at ${this.#holes.length + this.#droppedSites} sites${this.#holeSummary()}.`);
     for (const h of this.#holes) lines.push(`  ${hex32(h.address)} ${h.instruction} x${h.hits}${h.applied ? '' : ' (recorded, not applied)'}: ${h.detail}`);
     if (this.#droppedSites > 0) lines.push(`  ... and ${this.#droppedSites} more sites (maxHoles is ${this.options.maxHoles}).`);
-    if (this.#broken !== undefined) lines.push(`Broken guest: ${this.#broken.message}`);
+    const first = this.firstHarm;
+    if (first !== undefined) {
+      const effect = first.effect === 'kept-disabled' ? 'kept interrupts disabled' : `led to an STI at ${hex32(first.eip)} that enabled interrupts`;
+      lines.push(`First hole that changed the interrupt flag against the guest's will: ${first.hole.instruction} at ${hex32(first.hole.address)} (${effect}).`);
+    }
+    const broken = this.brokenGuest;
+    if (broken !== undefined) lines.push(`Broken guest: ${broken.message}`);
     return lines.join('\n');
+  }
+
+  #holeTotal(): number {
+    let n = 0;
+    for (const c of this.#holeCounters) n += c.value;
+    return n;
   }
 
   #trapSummary(limit: number): string {
@@ -268,8 +267,9 @@ export class TrapEmulateMode implements ExecutionPolicy {
       // emulates the instruction on the virtual state: executing it is the emulation.
       const op = cpu.opcode;
       this.#trapBySlot[(op << 3) | (form.ext & 7)]!.value++;
-      if (op === 0xfa || op === 0xfb) this.#settle(); // CLI and STI set IF as the guest asks
-      else if (op === 0xf4 && this.#debt !== undefined && (cpu.flags & IF) === 0) this.#diagnose(cpu, 'halt');
+      if (op === 0xfa) this.#watchdog.cli(cpu);
+      else if (op === 0xfb) this.#watchdog.sti(cpu);
+      else if (op === 0xf4) this.#watchdog.halt(cpu);
       return PolicyAction.Execute;
     }
     if (this.#virtualizable) return this.#sensitiveTrap(cpu, form);
@@ -376,7 +376,12 @@ export class TrapEmulateMode implements ExecutionPolicy {
     const expected = cpu.os32 ? f : f & 0xffff;
     if (cpu.os32) cpu.push32(seen);
     else cpu.push16(seen);
-    if (seen !== expected) this.#hole(cpu, Hole.PUSHF, 'pushed EFLAGS', seen, expected, true);
+    let lie: HoleRecord | undefined;
+    if (seen !== expected) {
+      const rec = this.#hole(cpu, Hole.PUSHF, 'pushed EFLAGS', seen, expected, true);
+      if ((expected & IF) === 0) lie = rec;
+    }
+    this.#watchdog.pushf(cpu, lie);
     return PolicyAction.Handled;
   }
 
@@ -398,9 +403,9 @@ export class TrapEmulateMode implements ExecutionPolicy {
     const expected = ((before & ~m) | (v & m) | 0x2) & (EFLAGS_IMPLEMENTED | 0x2);
     if (seen !== expected) {
       const rec = this.#hole(cpu, Hole.POPF, 'EFLAGS', seen, expected, true);
-      if ((expected & IF) !== 0 && (seen & IF) === 0) this.#owe(cpu, rec);
-      else if ((seen & IF) === (expected & IF)) this.#settle();
-    } else this.#settle();
+      if ((expected & IF) !== 0 && (seen & IF) === 0) this.#watchdog.keptDisabled(cpu, rec);
+      else if ((seen & IF) === (expected & IF)) this.#watchdog.agrees();
+    } else this.#watchdog.agrees();
     return PolicyAction.Handled;
   }
 
@@ -520,7 +525,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
     }
     if ((cs & 3) === 0 || (s === 4 && (fl & VM) !== 0)) {
       this.#trap(cpu, form);
-      if ((fl & IF) !== 0) this.#settle();
+      if ((fl & IF) !== 0) this.#watchdog.agrees();
       return PolicyAction.Execute;
     }
     const kept = cpu.flags & (IF | IOPL);
@@ -532,7 +537,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
     const seen = cpu.getEflags();
     if (seen !== expected) {
       const rec = this.#hole(cpu, Hole.IRET, 'EFLAGS', seen, expected, true);
-      if ((expected & IF) !== 0 && (seen & IF) === 0) this.#owe(cpu, rec);
+      if ((expected & IF) !== 0 && (seen & IF) === 0) this.#watchdog.keptDisabled(cpu, rec);
     }
     return PolicyAction.Handled;
   }
@@ -642,6 +647,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
     const known = this.#holeSites.get(key);
     if (known !== undefined) {
       known.hits++;
+      if (applied) this.#watchdog.hole(known);
       return known;
     }
     const detail = describeHole(kind, what, seen, expected, seenLimit, expectedLimit);
@@ -650,64 +656,8 @@ export class TrapEmulateMode implements ExecutionPolicy {
       this.#holes.push(rec);
       this.#holeSites.set(key, rec);
     } else this.#droppedSites++;
+    if (applied) this.#watchdog.hole(rec);
     return rec;
-  }
-
-  // ---- the watchdog ----------------------------------------------------------------------
-
-  /** A hole left IF = 0 where the guest asked for 1: remember the first of the episode. */
-  #owe(cpu: X86Cpu, rec: HoleRecord): void {
-    if (this.#debt === undefined) {
-      this.#debt = rec;
-      this.#debtSince = cpu.retired();
-      this.#starvingSince = -1;
-    }
-  }
-
-  /** IF is again what the guest asked for. */
-  #settle(): void {
-    this.#debt = undefined;
-    this.#starvingSince = -1;
-  }
-
-  /** After a slice with a debt: is an interrupt kept waiting only because of the hole? */
-  #watch(cpu: X86Cpu): void {
-    if ((cpu.flags & IF) !== 0) {
-      this.#settle();
-      return;
-    }
-    if (!cpu.pic.hasInterrupt()) {
-      this.#starvingSince = -1;
-      return;
-    }
-    const now = cpu.retired();
-    if (this.#starvingSince < 0) this.#starvingSince = now;
-    else if (now - this.#starvingSince >= this.options.starvationLimit) this.#diagnose(cpu, 'starvation');
-  }
-
-  /** Records (and, by default, throws) the diagnosis of a broken guest. */
-  #diagnose(cpu: X86Cpu, cause: BrokenGuestCause): void {
-    const hole = this.#debt!;
-    const retired = cpu.retired();
-    const eip = cpu.eip >>> 0;
-    const sinceHole = retired - this.#debtSince;
-    const how =
-      cause === 'halt'
-        ? `it halted at ${hex32(eip)} with interrupts disabled, waiting for an interrupt it can never take`
-        : `an interrupt has been pending for ${retired - this.#starvingSince} instructions while interrupts stayed disabled (the guest was at ${hex32(eip)})`;
-    const holeCount = [...this.holeCounts().values()].reduce((a, b) => a + b, 0);
-    const message = [
-      `The guest broke under trap-and-emulate on the real x86, which is not virtualizable: ${how}.`,
-      `The hole that broke it: ${hole.instruction} at ${hex32(hole.address)} ${hole.detail} ` +
-        `It left interrupts disabled ${sinceHole} instruction${sinceHole === 1 ? '' : 's'} earlier (hit ${hole.hits} time${hole.hits === 1 ? '' : 's'} at that address).`,
-      `Holes hit: ${holeCount}${this.#holeSummary()}.`,
-      `Traps emulated: ${this.totalTraps()}${this.#trapSummary(8)}.`,
-      this.options.hint,
-    ].join('\n');
-    const diagnosis: BrokenGuest = { cause, hole, eip, retired, sinceHole, message };
-    this.#broken ??= diagnosis;
-    if (this.options.stopOnBrokenGuest) throw new PopekError('virtualization-hole', message);
-    this.#settle();
   }
 }
 

@@ -11,13 +11,14 @@ export interface TrapEmulateOptions {
   /** How many distinct hole sites (address and instruction) are kept in the list (default 64). */
   readonly maxHoles?: number;
   /**
-   * Stop the machine with a `virtualization-hole` error when a hole has broken the guest
-   * (default `true`). With `false` the diagnosis is only kept ({@link TrapEmulateMode.brokenGuest}).
+   * Stop the machine with a `virtualization-hole` error when the holes have broken the guest
+   * (default `true`). With `false` the diagnosis is only kept (`TrapEmulateMode.brokenGuest`).
    */
   readonly stopOnBrokenGuest?: boolean;
   /**
-   * How many guest instructions an interrupt may stay pending while interrupts are disabled only
-   * because of a hole before the guest counts as broken (default 100 000 000).
+   * How many guest instructions an interrupt may stay pending with interrupts disabled, once a
+   * hole has changed the guest's interrupt flag against its will, before the guest counts as
+   * broken (default 100 000 000).
    */
   readonly starvationLimit?: number;
   /**
