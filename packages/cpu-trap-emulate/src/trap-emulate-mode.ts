@@ -96,7 +96,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
 
   readonly #metrics: MetricsRegistry;
   readonly #virtualizable: boolean;
-  /** Trap counters by dispatch slot: `(opcode index << 3) | (ModRM reg & 7)`. */
+  /** Trap counters by form (`slotOf`). */
   readonly #trapBySlot: (Counter | undefined)[] = new Array<Counter | undefined>(4096).fill(undefined);
   /** Trap counters by reason. */
   readonly #trapByReason = new Map<string, Counter>();
@@ -121,8 +121,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
     this.#metrics = metrics;
     for (const form of OPCODE_FORMS) {
       if ((INTERCEPT & (1 << form.cls)) === 0 || form.opcode === 0x8c) continue;
-      const index = form.opcode < 0x100 ? form.opcode : 0x100 | (form.opcode & 0xff);
-      this.#trapBySlot[(index << 3) | (form.ext & 7)] = this.#trapCounter(trapReason(form));
+      this.#trapBySlot[slotOf(form)] = this.#trapCounter(trapReason(form));
     }
     this.#trapMovCs = this.#trapCounter('mov-from-cs');
     this.#trapMovSs = this.#trapCounter('mov-from-ss');
@@ -265,8 +264,8 @@ export class TrapEmulateMode implements ExecutionPolicy {
     if (cls !== InstructionClass.Sensitive) {
       // Privileged and IOPL-sensitive: #GP at ring 1 with IOPL 0, a trap to the monitor, which
       // emulates the instruction on the virtual state: executing it is the emulation.
-      const op = cpu.opcode;
-      this.#trapBySlot[(op << 3) | (form.ext & 7)]!.value++;
+      const op = form.opcode;
+      this.#trapBySlot[slotOf(form)]!.value++;
       if (op === 0xfa) this.#watchdog.cli(cpu);
       else if (op === 0xfb) this.#watchdog.sti(cpu);
       else if (op === 0xf4) this.#watchdog.halt(cpu);
@@ -278,15 +277,14 @@ export class TrapEmulateMode implements ExecutionPolicy {
 
   /** A sensitive instruction on a virtualizable x86: a trap, emulated natively. */
   #sensitiveTrap(cpu: X86Cpu, form: OpcodeForm): PolicyAction {
-    const op = cpu.opcode;
-    if (op === 0x8c) {
+    if (form.opcode === 0x8c) {
       // MOV r/m, Sreg is sensitive only for CS and SS.
       const sreg = (peekModrm(cpu) >> 3) & 7;
       if (sreg === Seg.CS) this.#trapMovCs.value++;
       else if (sreg === Seg.SS) this.#trapMovSs.value++;
       return PolicyAction.Execute;
     }
-    this.#trapBySlot[(op << 3) | (form.ext & 7)]!.value++;
+    this.#trapBySlot[slotOf(form)]!.value++;
     return PolicyAction.Execute;
   }
 
@@ -319,13 +317,13 @@ export class TrapEmulateMode implements ExecutionPolicy {
         return this.#retf(cpu, form);
       case 0xce:
         // INTO traps only when it interrupts (OF = 1); otherwise it does nothing at any ring.
-        if (cpu.of()) this.#trap(cpu, form);
+        if (cpu.of()) this.#trap(form);
         return PolicyAction.Execute;
       case 0xcc:
       case 0xcd:
         // Every vector of the host IDT enters the monitor, which reflects the interrupt through
         // the guest's IDT on the virtual state: a trap, emulated exactly.
-        this.#trap(cpu, form);
+        this.#trap(form);
         return PolicyAction.Execute;
       case 0x9a:
       case 0xea:
@@ -336,8 +334,8 @@ export class TrapEmulateMode implements ExecutionPolicy {
     }
   }
 
-  #trap(cpu: X86Cpu, form: OpcodeForm): void {
-    this.#trapBySlot[(cpu.opcode << 3) | (form.ext & 7)]!.value++;
+  #trap(form: OpcodeForm): void {
+    this.#trapBySlot[slotOf(form)]!.value++;
   }
 
   // ---- the holes -------------------------------------------------------------------------
@@ -509,7 +507,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
    */
   #iret(cpu: X86Cpu, form: OpcodeForm): PolicyAction {
     if ((cpu.flags & NT) !== 0) {
-      this.#trap(cpu, form);
+      this.#trap(form);
       return PolicyAction.Execute;
     }
     const s = cpu.os32 ? 4 : 2;
@@ -524,7 +522,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
       return PolicyAction.Execute; // the native IRET raises the same fault
     }
     if ((cs & 3) === 0 || (s === 4 && (fl & VM) !== 0)) {
-      this.#trap(cpu, form);
+      this.#trap(form);
       if ((fl & IF) !== 0) this.#watchdog.agrees();
       return PolicyAction.Execute;
     }
@@ -555,7 +553,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
       if (!isCpuFault(e)) throw e;
       return PolicyAction.Execute;
     }
-    if ((cs & 3) === 0) this.#trap(cpu, form);
+    if ((cs & 3) === 0) this.#trap(form);
     else if ((cs & 3) === HostState.ring && this.#returnToHostRing(cpu, cpu.spAdd(s), cs)) return PolicyAction.Handled;
     return PolicyAction.Execute;
   }
@@ -617,7 +615,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
     cpu.ip = at;
     if (ar < 0) return PolicyAction.Execute; // the native transfer faults to the guest
     if ((ar & Ar.S) === 0) {
-      this.#trap(cpu, form);
+      this.#trap(form);
       return PolicyAction.Execute;
     }
     const call = op === 0x9a || form.ext === 3;
@@ -659,6 +657,12 @@ export class TrapEmulateMode implements ExecutionPolicy {
     if (applied) this.#watchdog.hole(rec);
     return rec;
   }
+}
+
+/** A form's trap-counter slot: its dispatch index (`0x100 | op` for 0F op) and ModRM reg field. */
+function slotOf(form: OpcodeForm): number {
+  const op = form.opcode;
+  return ((op < 0x100 ? op : 0x100 | (op & 0xff)) << 3) | (form.ext & 7);
 }
 
 /** The trap reason (metric label) of an intercepted form. */
