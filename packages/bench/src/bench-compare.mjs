@@ -289,8 +289,14 @@ if (runs.some((r) => r.emulator === 'v86')) {
   out(`v86 power-off: v86 keeps running after the guest's ACPI S5 request, so its time is the exit of the runner on the kernel's 'reboot: Power down' line.`);
 }
 for (const run of runs) if (run.status !== 'ok' && run.note) out(`${run.emulator} ${run.mode}: ${run.status}: ${run.note}`);
-const speedups = ['promptSeconds', 'powerOffSeconds'].map(btSpeedup);
-out(`bt/interpreter: ${speedups[0] !== null ? `${speedups[0].toFixed(2)}× to the prompt, ${speedups[1] !== null ? `${speedups[1].toFixed(2)}×` : '-'} to power-off` : `not measured (bt: ${bt?.status ?? 'not run'}, interpreter: ${interpreter?.status ?? 'not run'})`}`);
+const speedups = ['promptSeconds', 'powerOffSeconds', 'promptCpuSeconds'].map(btSpeedup);
+out(
+  `bt/interpreter speed-up: ${
+    speedups[0] !== null
+      ? `${speedups[0].toFixed(2)}× to the prompt, ${speedups[1] !== null ? `${speedups[1].toFixed(2)}×` : '-'} to power-off, ${speedups[2] !== null ? `${speedups[2].toFixed(2)}×` : '-'} in CPU time to the prompt`
+      : `not measured (bt: ${bt?.status ?? 'not run'}, interpreter: ${interpreter?.status ?? 'not run'})`
+  }`,
+);
 out('');
 out('Goals:');
 for (const g of goals) out(`  ${g.verdict === 'met' ? '[met]' : g.verdict === 'not met' ? '[NOT met]' : '[not measured]'} ${g.goal}: ${g.detail}`);
@@ -298,7 +304,7 @@ out('');
 out('Command lines:');
 for (const run of runs) out(`  ${run.emulator} ${run.mode}: ${run.command ?? '(not run)'}`);
 out('');
-out(`Host: ${host.cpu}, ${host.cpus} CPUs, 1-minute load average ${runs.map((r) => r.loadAverageAtStart ?? '-').join(', ')} at the start of each run; Node ${host.node}; Popek ${gitHead ?? '?'}${gitDirty ? ' (uncommitted changes)' : ''}; v86 ${v86Package.version}; ${qemuVersion ?? ''}`);
+out(`Host: ${host.cpu}, ${host.cpus} CPUs, 1-minute load average ${runs.map((r) => r.loadAverageAtStart ?? '-').join(', ')} at the start of each run; Node ${host.node}; Popek ${gitHead ?? '?'}${gitDirty ? ' (uncommitted changes)' : ''}; v86 ${v86Package.version}${qemuVersion ? `; ${qemuVersion}` : ''}`);
 if (seabios !== undefined) out(`SeaBIOS: Debian ${seabios.package} ${seabios.version} (${seabios.dir}), bios-256k.bin for v86 and QEMU, vgabios-stdvga.bin for v86`);
 
 if (options.json) {
@@ -317,7 +323,7 @@ if (options.json) {
     timeoutSeconds: options.timeoutMs / 1000,
     reference: reference !== undefined ? { emulator: reference.emulator, mode: reference.mode } : null,
     runs,
-    btOverInterpreter: { promptSeconds: speedups[0], powerOffSeconds: speedups[1] },
+    btOverInterpreter: { promptSeconds: speedups[0], powerOffSeconds: speedups[1], promptCpuSeconds: speedups[2] },
     goals,
   };
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
