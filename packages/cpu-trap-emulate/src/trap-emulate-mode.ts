@@ -89,7 +89,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
   readonly name = 'trap-emulate';
   /** Privileged, IOPL-sensitive and sensitive instructions are shown to the mode. */
   readonly intercept = INTERCEPT;
-  /** The interpreter, followed by the broken-guest check after each slice. */
+  /** The CPU's interpreter, with the watchdog's checks before and after each slice. */
   readonly engine: ExecutionEngine;
   /** The resolved options. */
   readonly options: ResolvedTrapEmulateOptions;
