@@ -1,0 +1,85 @@
+/**
+ * The translation cache under a code footprint far larger than its capacity: a chain of 3000
+ * distinct blocks spread over a dozen pages in a shuffled order, run several times with room for
+ * 256 blocks.
+ */
+import { SliceExit } from '@popek/core';
+import { describe, expect, it } from 'vitest';
+import { WARMUP, archState, hasNasm, makeRig, regs, twin } from '../test/support/rig.js';
+
+const STUBS = 3000;
+const STUB_BASE = 0x80000; // from the start of the image: the stubs go to 0x90000–0x9BB7F
+const ROUNDS = 5;
+
+/** A deterministic permutation of 0..n-1 (xorshift32, Fisher–Yates). */
+function permutation(n: number, seed: number): number[] {
+  const p = Array.from({ length: n }, (_, i) => i);
+  let x = seed >>> 0;
+  for (let i = n - 1; i > 0; i--) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    const j = x % (i + 1);
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return p;
+}
+
+/**
+ * Stub k (in execution order) sits in slot order[k] (16 bytes each) and is
+ * `add eax, k * 7 + 1` then a jump to stub k + 1; the last one counts the rounds down.
+ */
+function program(): { source: string; expectedEax: number } {
+  const order = permutation(STUBS, 0x9e3779b9);
+  const lines = [`${WARMUP}`, `    mov ecx, ${ROUNDS}`, '    xor eax, eax', 'jmp s0', `    times ${STUB_BASE} - ($ - $$) db 0xcc`];
+  const bySlot: string[] = new Array<string>(STUBS);
+  let sum = 0;
+  for (let k = 0; k < STUBS; k++) {
+    const imm = k * 7 + 1;
+    sum = (sum + imm) >>> 0;
+    const next = k + 1 < STUBS ? `jmp s${k + 1}` : 'dec ecx\n    jnz s0\n    hlt';
+    bySlot[order[k]!] = `s${k}: add eax, ${imm}\n    ${next}`;
+  }
+  for (let slot = 0; slot < STUBS; slot++) lines.push(`    align 16, db 0xcc`, bySlot[slot]!);
+  return { source: lines.join('\n'), expectedEax: (sum * ROUNDS) >>> 0 };
+}
+
+describe.skipIf(!hasNasm)('binary translator: cache capacity', () => {
+  it('3000 blocks over a dozen pages with room for 256: right result, capacity flushes, never more than 256 cached', () => {
+    const { source, expectedEax } = program();
+    const { bt, ref } = twin((r) => r.load(source), { bt: { maxBlocks: 256 } });
+    expect(ref.run()).toBe(SliceExit.Halted);
+    expect(regs(ref).eax).toBe(expectedEax);
+    const tr = bt.translator!;
+    let maxCached = 0;
+    for (;;) {
+      const r = bt.cpu.runSlice(997);
+      maxCached = Math.max(maxCached, tr.cachedBlocks);
+      if (r === SliceExit.Halted) break;
+    }
+    expect(regs(bt).eax).toBe(expectedEax);
+    expect(archState(bt)).toEqual(archState(ref));
+    expect(maxCached).toBeLessThanOrEqual(256);
+    expect(tr.cachedBlocks).toBeLessThanOrEqual(256);
+    // The cache filled up and was flushed again and again. (Each flush untraces the pages, and
+    // tracing a page again flushes the TLB, after which the engine interprets a chunk: so a good
+    // part of this run is interpreted, but far more than 256 blocks are translated.)
+    expect(bt.metrics.value('bt.invalidations', { cause: 'capacity' })).toBeGreaterThanOrEqual(4);
+    expect(bt.metrics.value('bt.translations')).toBeGreaterThan(4 * 256);
+    expect(bt.metrics.value('bt.blocks_invalidated')).toBeGreaterThanOrEqual(4 * 256);
+  });
+
+  it('with a cache large enough, the second and later rounds run from the cache', () => {
+    const { source, expectedEax } = program();
+    const r = makeRig('bt', { bt: { maxBlocks: 4096 } });
+    r.load(source);
+    expect(r.run()).toBe(SliceExit.Halted);
+    expect(regs(r).eax).toBe(expectedEax);
+    expect(r.metrics.value('bt.invalidations', { cause: 'capacity' })).toBe(0);
+    expect(r.metrics.value('bt.translations')).toBeLessThan(STUBS + 100);
+    expect(r.translator!.cachedBlocks).toBeGreaterThan(STUBS / 2);
+    expect(r.translator!.tracedPages).toBeGreaterThanOrEqual(11);
+  });
+});
