@@ -178,8 +178,8 @@ copy    equ 0x43000
 `;
 
 describe.skipIf(!hasNasm)('binary translator: slices end on the same instruction as under the interpreter', () => {
-  const compareBySlices = (sizes: readonly number[]): { slices: number; bt: Rig } => {
-    const bt = makeRig('bt');
+  const compareBySlices = (sizes: readonly number[], hotThreshold = 1): { slices: number; bt: Rig } => {
+    const bt = makeRig('bt', { bt: { hotThreshold } });
     const ref = makeRig('interp');
     bt.load(DATA + WORKLOAD);
     ref.load(DATA + WORKLOAD);
@@ -205,6 +205,11 @@ describe.skipIf(!hasNasm)('binary translator: slices end on the same instruction
     // The workload ran translated, not just interpreted.
     expect(bt.metrics.value('bt.translations')).toBeGreaterThan(20);
     expect(bt.metrics.value('bt.interpreted_instructions')).toBeLessThan(bt.cpu.retired() / 2);
+  });
+
+  it('slices of 997 instructions with the default hot threshold (cold blocks interpreted first)', () => {
+    const { bt } = compareBySlices([997], 2);
+    expect(bt.metrics.value('bt.translations')).toBeGreaterThan(20);
   });
 
   it('slices of irregular sizes, below and above a block (1, 7, 47, 48, 49, 997, 3)', () => {
