@@ -13,7 +13,7 @@
  */
 import { SliceExit } from '@popek/core';
 import { describe, expect, it } from 'vitest';
-import { PTE, WARMUP, archState, frame, hasNasm, makeRig, regs, type PageTables, type Rig } from '../test/support/rig.js';
+import { PTE, WARMUP, archState, frame, hasNasm, makeRig, regs, twin, type PageTables, type Rig } from '../test/support/rig.js';
 
 const PF = 14;
 
@@ -303,6 +303,36 @@ load:
       expect(bt.bus.ram.subarray(0x8000, 0x9000)).toEqual(ref.bus.ram.subarray(0x8000, 0x9000));
     }
   });
+
+  it.each(['mov eax, [0x1ffe]', 'mov [0x1ffe], eax', 'add [0x1ffd], eax', 'inc dword [0x1ffd]', 'push dword [0x2000]', 'mov eax, [es:0x1ffe]', 'cmp [fs:0x1ffe], eax'])(
+    'a segment-limit violation through a non-flat data segment (%s): #GP(0) with the flags of the CMP before it',
+    (insn) => {
+      // DS, ES and FS end at 0x1FFF: the accesses go through the checked segment path.
+      const src = `
+    ${WARMUP}
+    push 0x8d7
+    popfd
+    mov eax, 0x7ffffff0
+    mov ebx, 0x80000001
+    cmp eax, ebx
+    ${insn}
+    hlt
+`;
+      const { bt, ref } = twin((r) => {
+        r.load(src);
+        for (const s of ['ds', 'es', 'fs'] as const) r.cpu.setSegment(s, { selector: 0x10, base: 0, limit: 0x1fff, accessRights: 0x4093 });
+      });
+      bt.run();
+      ref.run();
+      for (const r of [ref, bt]) {
+        expect(r.parkedVector()).toBe(13);
+        expect(frame(r, true).error).toBe(0);
+      }
+      expect(bt.faults[0]!.interpretedSinceMark).toBe(0);
+      expect(frame(bt, true)).toEqual(frame(ref, true));
+      expect(archState(bt)).toEqual(archState(ref));
+    },
+  );
 
   it('the fault handler can fix the page and IRET: the instruction restarts and the run ends as under the interpreter', () => {
     // The #PF handler maps the missing page (writes the PTE, INVLPG) and returns; the straddling
