@@ -1076,8 +1076,9 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     if ((e & (user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor)) === 0) this.translate(l, AccessKind.Write, user);
     const last = (l + size - 1) >>> 0;
     if (last >>> 12 !== l >>> 12) {
+      // The second page is checked at its first byte: a fault there reports that address in CR2.
       const e2 = this.tlb[last >>> 12]!;
-      if ((e2 & (user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor)) === 0) this.translate(last, AccessKind.Write, user);
+      if ((e2 & (user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor)) === 0) this.translate((last & ~0xfff) >>> 0, AccessKind.Write, user);
     }
   }
 

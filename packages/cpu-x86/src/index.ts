@@ -30,3 +30,9 @@ export { CpuidFeature, cpuidFeatures, cpuidLeaf } from './cpuid.js';
 export type { X87Context, X87Memory, X87Unit } from './x87-seam.js';
 export { cpuX86Module } from './cpu-x86-module.js';
 export type { Handler } from './interpreter/dispatch.js';
+/**
+ * The interpreter's flag-exact arithmetic, for engines that generate code for the same ISA (the
+ * binary translator calls these for shifts, rotates, multiplications and divisions, so the ISA's
+ * semantics — undefined flags included — exist once).
+ */
+export { divAcc, imulTrunc, mulAcc, shift } from './interpreter/alu.js';

@@ -6,12 +6,14 @@ import {
   type ClockMode,
   type ContainerModuleLoadOptions,
   type MachineProfile,
+  type PluginDescriptor,
 } from '@popek/core';
 import { charBackendModule } from '@popek/dev-serial';
 import { BusOptions, PciIrqRouting } from '@popek/bus';
 import { CpuOptions } from '@popek/cpu-x86';
 import { CmosOptions, PicOptions } from '@popek/dev-pc';
 import { AcpiOptions, BootOptions, type BootOptions as BootImage } from '@popek/firmware';
+import { findCpuMode } from './cpu-modes.js';
 import { findProfile } from './profiles.js';
 
 /** Everything that configures one machine run: the profile and the host-side choices. */
@@ -32,8 +34,14 @@ export interface MachineConfig {
   readonly serial?: CharBackend;
   /** Whether to write ACPI tables (default: what the profile says). */
   readonly acpi?: boolean;
-  /** CPU options (CPU mode policy, CPUID model). */
+  /** CPU options (CPUID model; a policy here overrides the CPU mode). */
   readonly cpu?: CpuOptions;
+  /**
+   * The CPU virtualization technique: a built-in mode's name (`interpreter`, `bt`, …; see
+   * `BUILTIN_CPU_MODES`) or a third party's CPU-mode plugin. Default: the profile's choice (the
+   * built-in profiles have none: the reference interpreter).
+   */
+  readonly cpuMode?: string | PluginDescriptor;
   /** What a triple fault does (default `reset`). */
   readonly onTripleFault?: 'reset' | 'stop';
   /** Further host bindings (backends of other devices, options of third-party plugins). */
@@ -81,7 +89,9 @@ export function createMachine(config: MachineConfig): Machine {
     throw new PopekError('memory-invalid', `Guest memory must be a whole number of MiB from ${min} to ${max}; ${config.memoryMiB} is not.`);
   }
   const builtin = typeof config.profile === 'string' ? findProfile(config.profile) : undefined;
-  const profile = builtin?.profile ?? (config.profile as MachineProfile);
+  const base = builtin?.profile ?? (config.profile as MachineProfile);
+  const modePlugin = typeof config.cpuMode === 'string' ? findCpuMode(config.cpuMode).plugin : config.cpuMode;
+  const profile: MachineProfile = modePlugin === undefined ? base : { ...base, plugins: [...base.plugins, modePlugin] };
   const acpi = config.acpi ?? builtin?.acpi ?? true;
   return Machine.build(profile, {
     clock: {

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { PopekError, type CharBackend, type Machine } from '@popek/core';
 import { openCharBackend } from '@popek/dev-serial';
-import { createMachine, findProfile } from '@popek/machine';
+import { BUILTIN_CPU_MODES, createMachine, findProfile } from '@popek/machine';
 import { buildDefaultGuest } from '../guest/guest-builder.js';
 import type { RunOptions } from './cli-options.js';
 import { GatedCharBackend } from './gated-char-backend.js';
@@ -39,8 +39,8 @@ async function bootFiles(options: RunOptions, io: CliIo): Promise<{ kernel: stri
  */
 export async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
   const builtin = findProfile(options.profile);
-  if (options.cpuMode !== 'interpreter') {
-    throw new PopekError('bad-option', `The CPU mode '${options.cpuMode}' is not available yet; the CPU modes are: interpreter.\nRun 'popek help' for the options.`);
+  if (!BUILTIN_CPU_MODES.has(options.cpuMode)) {
+    throw new PopekError('bad-option', `There is no CPU mode '${options.cpuMode}'; the CPU modes are: ${[...BUILTIN_CPU_MODES.keys()].join(', ')}.\nRun 'popek help' for the options.`);
   }
   if (options.mmu !== 'direct') {
     throw new PopekError('bad-option', `The MMU strategy '${options.mmu}' is not available yet; the strategies are: direct.\nRun 'popek help' for the options.`);
@@ -75,6 +75,7 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
 
   machine = createMachine({
     profile: options.profile,
+    cpuMode: options.cpuMode,
     memoryMiB: options.memoryMiB,
     boot: {
       kind: 'linux',

@@ -1,17 +1,19 @@
 import type { AccessWidth, IoHandler } from './io.js';
 import { allOnes } from './io.js';
 import type { PhysicalBus } from './physical-bus.js';
+import type { WriteTracer, WriteTracing } from './write-tracing.js';
 
 /**
  * A minimal {@link PhysicalBus}: RAM from address 0, port handlers registered by hand, everything
  * else unassigned. For CPU and MMU tests and small test machines; real machines use `@popek/bus`.
  */
-export class FlatPhysicalBus implements PhysicalBus {
+export class FlatPhysicalBus implements PhysicalBus, WriteTracing {
   /** The RAM. */
   readonly ram: Uint8Array;
   a20Mask = 0xffff_ffff;
   readonly #ports = new Map<number, IoHandler>();
   readonly #listeners = new Set<() => void>();
+  readonly #tracers = new Map<number, WriteTracer[]>();
 
   /** @param ramBytes - RAM size in bytes (a multiple of 4096) */
   constructor(ramBytes: number) {
@@ -19,8 +21,9 @@ export class FlatPhysicalBus implements PhysicalBus {
     this.ram = new Uint8Array(ramBytes);
   }
 
-  ramPageOffset(gfn: number): number {
+  ramPageOffset(gfn: number, write = false): number {
     const offset = gfn * 4096;
+    if (write && this.#tracers.has(gfn)) return -1;
     return offset < this.ram.length ? offset : -1;
   }
 
@@ -38,6 +41,33 @@ export class FlatPhysicalBus implements PhysicalBus {
       const a = (address + i) >>> 0;
       if (a < this.ram.length) this.ram[a] = (value >>> (8 * i)) & 0xff;
     }
+    if (this.#tracers.size === 0) return;
+    const first = address >>> 12;
+    const last = (address + width - 1) >>> 12;
+    for (let gfn = first; gfn <= last; gfn++) {
+      const list = this.#tracers.get(gfn);
+      if (list !== undefined) for (const t of [...list]) t.onTracedWrite(address, width);
+    }
+  }
+
+  /** Traces writes to page `gfn` (see `WriteTracing`); a mapping change for the listeners. */
+  trace(gfn: number, tracer: WriteTracer): boolean {
+    if (gfn * 4096 >= this.ram.length) return false;
+    const list = this.#tracers.get(gfn);
+    if (list === undefined) {
+      this.#tracers.set(gfn, [tracer]);
+      for (const l of this.#listeners) l();
+    } else if (!list.includes(tracer)) list.push(tracer);
+    return true;
+  }
+
+  /** Stops `tracer` tracing page `gfn`. */
+  untrace(gfn: number, tracer: WriteTracer): void {
+    const list = this.#tracers.get(gfn);
+    if (list === undefined) return;
+    const rest = list.filter((t) => t !== tracer);
+    if (rest.length === 0) this.#tracers.delete(gfn);
+    else this.#tracers.set(gfn, rest);
   }
 
   /** Routes ports `[base, base + size)` to `handler` (at offsets from `base`). */

@@ -12,6 +12,9 @@ import type { X86Cpu } from '../../src/cpu.js';
 import { PolicyAction, type ExecutionPolicy } from '../../src/execution-policy.js';
 import type { PolicyAction as PolicyActionType } from '../../src/execution-policy.js';
 import { InstructionClass, type OpcodeForm } from '../../src/opcode-table.js';
+import { MetricsRegistry } from '@popek/core';
+import { DirectStrategy, Mmu } from '@popek/mmu';
+import { testCpuMode } from '../support/cpu-mode.js';
 import { makeCpu } from '../support/machine.js';
 import { BUF, COMPARED_FLAGS, RECORD_BYTES, type DiffCase } from './cases.js';
 
@@ -115,6 +118,8 @@ export async function runNative(path: string): Promise<Uint8Array> {
  */
 class SyscallPolicy implements ExecutionPolicy {
   readonly name = 'linux-syscalls';
+  /** The engine of the CPU mode under test (see `useTestCpuMode`), if any. */
+  engine: ExecutionPolicy['engine'] = undefined;
   readonly intercept = 1 << InstructionClass.Sensitive;
   readonly out: Uint8Array[] = [];
   exited = false;
@@ -161,7 +166,13 @@ export function loadElf(ram: Uint8Array, image: Uint8Array): number {
 /** Runs an executable in Popek (flat protected mode, CPL 3, Linux's user selectors) and returns what it wrote. */
 export function runPopek(path: string, maxInstructions = 500_000_000): { output: Uint8Array; retired: number } {
   const policy = new SyscallPolicy();
-  const t = makeCpu(8 << 20, { policy });
+  const mode = testCpuMode();
+  const t = makeCpu(8 << 20, { policy }, mode !== undefined ? (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry()) : undefined);
+  if (mode !== undefined) {
+    // The mode's engine runs the binary; the system calls stay with the test policy.
+    policy.engine = mode(t).engine;
+    t.cpu.setPolicy(policy);
+  }
   const cpu = t.cpu;
   const ram = t.bus.ram;
   const entry = loadElf(ram, new Uint8Array(readFileSync(path)));

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MetricsRegistry, SliceExit } from '@popek/core';
 import { DirectStrategy, Mmu } from '@popek/mmu';
+import { testCpuMode } from '../support/cpu-mode.js';
 import { makeCpu } from '../support/machine.js';
 
 /** Where the kernel sources live. */
@@ -47,6 +48,8 @@ export interface KernelRun {
 export function runInPopek(image: Uint8Array, maxInstructions = 50_000_000): KernelRun {
   const t = makeCpu(32 << 20, {}, (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry()));
   const cpu = t.cpu;
+  const mode = testCpuMode();
+  if (mode !== undefined) cpu.setPolicy(mode(t));
   const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
   // Multiboot header (a.out kludge) at the start of the image.
   if (dv.getUint32(0, true) !== 0x1badb002) throw new Error('not a Multiboot image');

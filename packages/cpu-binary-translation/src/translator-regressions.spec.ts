@@ -1,16 +1,13 @@
 /**
- * Failing tests for bugs found while writing the translator's hard-case suites. Not picked up
- * by vitest (the name does not end in `.spec.ts`) nor by the package build (it lives outside
- * `src`); rename it to `translator-bugs.spec.ts` here to run it once the engine (or, for BUG 5,
- * the CPU) is fixed. Each test states the expected behaviour; the comment above it, what
- * happens today.
+ * Regression tests for the bugs the translator's hard-case suites found (each was a failing
+ * test first; the comment above each says what used to happen).
  */
 import { SliceExit } from '@popek/core';
 import { describe, expect, it } from 'vitest';
-import { DATA, randomProgram } from './random-program.js';
-import { PTE, WARMUP, archState, hasNasm, makeRig, metric, regs, twin, type Engine } from './rig.js';
+import { DATA, randomProgram } from '../test/support/random-program.js';
+import { PTE, WARMUP, archState, hasNasm, makeRig, metric, regs, twin, type Engine } from '../test/support/rig.js';
 
-describe.skipIf(!hasNasm)('pending: bugs found by the hard-case suites', () => {
+describe.skipIf(!hasNasm)('regressions: bugs the hard-case suites found', () => {
   // BUG 1 (block compiler, in-block loops; the most serious): an exit of a block that loops on
   // itself writes back ("spills") only the registers the body has written *before* that exit
   // in program order (`#spill()` uses `#written` at the time the exit is generated). From the
@@ -159,7 +156,9 @@ l:  call routine
   // page at 0x301000, `inc dword [0x300ffe]` → qemu cr2=00301000, Popek 00301001;
   // `add [0x300fff], eax` → qemu 00301000, Popek 00301002; `xchg [0x300ffe], eax` → qemu
   // 00301000, Popek 00301001; `mov dword [0x300ffe], 1` → 00301000 in both.
-  it.each(['inc dword [0x506ffe]', 'add [0x506fff], eax', 'xchg [0x506ffe], eax'])('%s into a read-only page: CR2 is the first byte of that page', (insn) => {
+  // Still open in @popek/cpu-x86 (both engines report the same CR2, so guests cannot tell the
+  // engines apart): skipped until the CPU is fixed.
+  it.skip.each(['inc dword [0x506ffe]', 'add [0x506fff], eax', 'xchg [0x506ffe], eax'])('%s into a read-only page: CR2 is the first byte of that page', (insn) => {
     for (const engine of ['interp', 'bt'] as const) {
       const r = makeRig(engine);
       r.load(`${WARMUP}\n    ${insn}\n    hlt`);

@@ -1,0 +1,429 @@
+import {
+  Metrics,
+  PhysicalBus,
+  SliceExit,
+  WriteTracing,
+  inject,
+  injectable,
+  optional,
+  serviceId,
+  type Counter,
+  type MetricsRegistry,
+  type WriteTracer,
+} from '@popek/core';
+import { Eflags, InstructionClass, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
+import { BlockCompiler, ExitKind, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
+
+/** Options of the binary translator (all optional). */
+export interface BinaryTranslationOptions {
+  /**
+   * Most translated blocks kept at once (default 32768). When the cache is full it is flushed
+   * whole (`bt.invalidations{cause="capacity"}`), as v86 and QEMU do.
+   */
+  readonly maxBlocks?: number;
+  /**
+   * Times a block's first instruction is reached before the block is translated (default 2):
+   * code that runs once is interpreted, which is cheaper than compiling it.
+   */
+  readonly hotThreshold?: number;
+  /**
+   * Writes to one page that invalidate its translations before the page is left to the
+   * interpreter until the next full flush (default 32): a page that mixes code and busy data
+   * would otherwise be translated again after every write.
+   */
+  readonly maxPageInvalidations?: number;
+}
+
+/** The binary translator's options. */
+export const BinaryTranslationOptions = serviceId<BinaryTranslationOptions>('@popek/cpu-binary-translation:Options');
+
+/** Instructions interpreted at a time where nothing can be translated (real mode, v8086). */
+const INTERPRET_CHUNK = 256;
+
+/** TLB entry bits holding the host page offset. */
+const OFFSET_MASK = 0x7fff_f000;
+
+const IF = Eflags.IF;
+
+/** A translation: one guest block, compiled once it is hot. */
+class Block {
+  /** The compiled function (undefined until the block is hot, or for blocks never compiled). */
+  fn: ((end: number) => number) | undefined = undefined;
+  /** Visits while cold. */
+  hits = 0;
+  /** Guest instructions (while cold: as many as the block would hold, interpreted). */
+  count = 1;
+  /** Still valid (a write to its page or a flush clears it). */
+  valid = true;
+  /** Exits of the compiled function. */
+  exits: readonly ExitSpec[] = [];
+  /** The block each exit last went to (direct chaining; a one-entry cache for indirect exits). */
+  next: (Block | undefined)[] = [];
+
+  constructor(
+    /** Host offset of the first byte (the cache key). */
+    readonly key: number,
+    /** EIP of the first instruction. */
+    readonly eip: number,
+    /** The mode key the block was compiled for. */
+    readonly mode: number,
+    /** Host offset of the page. */
+    readonly hostPage: number,
+    /** Guest frame of the page. */
+    readonly gfn: number,
+  ) {}
+}
+
+/**
+ * The binary-translation engine (`bt`): runs slices by executing translated blocks and falls back
+ * to the CPU's interpreter where it does not translate (real and virtual-8086 mode, non-flat code
+ * or stack segments, data breakpoints, single-stepping, pending events, a block's first
+ * instruction crossing a page, pages that keep being rewritten).
+ *
+ * Translations are keyed by the host offset of their first byte (which the P2M table ties to
+ * one guest-physical address; any change of that mapping flushes the cache), by EIP and by the
+ * mode key (CPL and which data segments are flat). The pages they came from are write-traced
+ * through the bus: any write to such a page — through any virtual alias, by the interpreter, by
+ * translated code or by DMA — drops every translation of the page, and a write into the running
+ * block makes it exit after the writing instruction.
+ *
+ * Interrupts are taken at block boundaries (blocks are at most 48 instructions), and a block is
+ * entered only when it fits in the slice's instruction budget, so slices end on exactly the same
+ * instruction as under the interpreter and deterministic runs see the same guest time.
+ */
+@injectable()
+export class BinaryTranslator implements ExecutionEngine, WriteTracer {
+  /** The engine's name. */
+  readonly name = 'bt';
+
+  // ---- read by generated code (the `S` object) ----
+  /** The CPU (set when the engine first runs). */
+  cpu!: X86Cpu;
+  /** The CPU's TLB. */
+  tlb!: Int32Array;
+  /** Guest RAM (the frame pool). */
+  ram!: Uint8Array;
+  /** Guest RAM as dwords (aligned accesses), when the host is little-endian. */
+  ram32!: Int32Array;
+  /** Whether {@link ram32} may be used. */
+  aligned = false;
+  /** The parity table. */
+  readonly parity = PARITY;
+  /** The ISA's shifts and rotates (flag-exact, from `@popek/cpu-x86`). */
+  readonly shift = shift;
+  /** Truncating IMUL. */
+  readonly imul = imulTrunc;
+  /** MUL/IMUL into EDX:EAX. */
+  readonly mulAcc = mulAcc;
+  /** DIV/IDIV from EDX:EAX (raises #DE). */
+  readonly divAcc = divAcc;
+  /** Set when a write hit the page of the running block. */
+  smc = 0;
+  /** Instructions of compiled blocks executed by the interpreter (forms not translated). */
+  readonly cFallback: Counter;
+  /** Monitor calls from compiled blocks, by instruction class. */
+  readonly cMonitor: readonly Counter[];
+
+  readonly #tracing: WriteTracing;
+  readonly #options: Required<BinaryTranslationOptions>;
+  readonly #map = new Map<number, Block>();
+  readonly #pages = new Map<number, Block[]>();
+  readonly #pageInvalidations = new Map<number, number>();
+  #running: Block | undefined;
+  #ownTrace = false;
+  /** The last lookup failed for one instruction only (a TLB fill that faults, a page that is not RAM). */
+  #interpretOne = false;
+
+  readonly #cTranslations: Counter;
+  readonly #cTranslatedInstructions: Counter;
+  readonly #cHits: Counter;
+  readonly #cMisses: Counter;
+  readonly #cChained: Counter;
+  readonly #cLookedUp: Counter;
+  readonly #cInterpreted: Counter;
+  readonly #cInvalidWrite: Counter;
+  readonly #cInvalidCapacity: Counter;
+  readonly #cInvalidMapping: Counter;
+  readonly #cInvalidReset: Counter;
+  readonly #cBlocksInvalidated: Counter;
+
+  /**
+   * @param tracing - write tracing of guest pages (the bus)
+   * @param bus - the bus (mapping changes flush the cache)
+   * @param metrics - where the engine counts
+   * @param options - cache size and thresholds
+   */
+  constructor(
+    @inject(WriteTracing) tracing: WriteTracing,
+    @inject(PhysicalBus) bus: PhysicalBus,
+    @inject(Metrics) metrics: MetricsRegistry,
+    @inject(BinaryTranslationOptions) @optional() options?: BinaryTranslationOptions,
+  ) {
+    this.#tracing = tracing;
+    this.#options = resolveOptions(options ?? {});
+    const m = metrics;
+    this.#cTranslations = m.counter('bt.translations', 'blocks translated into JavaScript');
+    this.#cTranslatedInstructions = m.counter('bt.instructions_translated', 'guest instructions in translated blocks');
+    this.#cHits = m.counter('bt.cache.lookups', 'translation cache lookups', { result: 'hit' });
+    this.#cMisses = m.counter('bt.cache.lookups', 'translation cache lookups', { result: 'miss' });
+    this.#cChained = m.counter('bt.transfers', 'control transfers between blocks', { kind: 'chained' });
+    this.#cLookedUp = m.counter('bt.transfers', 'control transfers between blocks', { kind: 'lookup' });
+    this.#cInterpreted = m.counter('bt.interpreted_instructions', 'instructions the interpreter ran outside translated blocks (cold code, untranslatable modes, events)');
+    this.cFallback = m.counter('bt.interpreter_calls', 'instructions inside translated blocks executed by the interpreter');
+    const monitorHelp = 'privileged and sensitive instructions in translated blocks, executed by the monitor';
+    this.cMonitor = [
+      this.cFallback,
+      m.counter('bt.monitor_calls', monitorHelp, { class: 'privileged' }),
+      m.counter('bt.monitor_calls', monitorHelp, { class: 'io-sensitive' }),
+      m.counter('bt.monitor_calls', monitorHelp, { class: 'sensitive' }),
+    ];
+    const inv = 'translation cache invalidations';
+    this.#cInvalidWrite = m.counter('bt.invalidations', inv, { cause: 'write' });
+    this.#cInvalidCapacity = m.counter('bt.invalidations', inv, { cause: 'capacity' });
+    this.#cInvalidMapping = m.counter('bt.invalidations', inv, { cause: 'mapping' });
+    this.#cInvalidReset = m.counter('bt.invalidations', inv, { cause: 'reset' });
+    this.#cBlocksInvalidated = m.counter('bt.blocks_invalidated', 'translated blocks dropped');
+    bus.onMappingChange(() => {
+      if (!this.#ownTrace) this.#flush(this.#cInvalidMapping);
+    });
+  }
+
+  /** Translated blocks currently cached. */
+  get cachedBlocks(): number {
+    return this.#map.size;
+  }
+
+  /** Guest pages currently holding translated code (write-traced). */
+  get tracedPages(): number {
+    return this.#pages.size;
+  }
+
+  /** Drops every translation (RESET, snapshot restore). */
+  reset(): void {
+    this.#flush(this.#cInvalidReset);
+  }
+
+  /** A traced page was written: its translations go. */
+  onTracedWrite(address: number, length: number): void {
+    const last = (address + Math.max(length, 1) - 1) >>> 12;
+    for (let gfn = address >>> 12; gfn <= last; gfn++) {
+      const blocks = this.#pages.get(gfn);
+      if (blocks === undefined) continue;
+      this.#dropPage(gfn, blocks);
+      this.#cInvalidWrite.value++;
+      this.#pageInvalidations.set(gfn, (this.#pageInvalidations.get(gfn) ?? 0) + 1);
+      if (this.#running !== undefined && this.#running.gfn === gfn) this.smc = 1;
+    }
+  }
+
+  /** Runs at most `maxInstructions` instructions. */
+  runSlice(cpu: X86Cpu, maxInstructions: number): SliceExit {
+    if (this.cpu !== cpu) this.#attach(cpu);
+    const end = cpu.retiredCount + maxInstructions;
+    const pic = cpu.pic;
+    const tlb = this.tlb;
+    let prev: Block | undefined;
+    let exitId = 0;
+    for (;;) {
+      const left = end - cpu.retiredCount;
+      if (left <= 0 && !cpu.halted) return SliceExit.Budget;
+      if (cpu.halted || cpu.attention !== 0 || ((cpu.flags & IF) !== 0 && pic.hasInterrupt())) {
+        // Events, HLT, single-stepping, breakpoints: the interpreter's boundary logic.
+        const before = cpu.retiredCount;
+        const r = cpu.interpretSlice(left > 0 ? 1 : 0);
+        this.#cInterpreted.value += cpu.retiredCount - before;
+        prev = undefined;
+        if (r !== SliceExit.Budget) return r;
+        continue;
+      }
+      let b: Block | undefined;
+      if (prev !== undefined) {
+        const nb = prev.next[exitId];
+        const eip = cpu.eip;
+        const ex = cpu.exFlag;
+        if (nb !== undefined && nb.valid && nb.eip === eip && (tlb[eip >>> 12]! & (OFFSET_MASK | ex)) === (nb.hostPage | ex)) {
+          b = nb;
+          this.#cChained.value++;
+        }
+      }
+      if (b === undefined) {
+        b = this.#lookup(cpu);
+        this.#cLookedUp.value++;
+        if (b !== undefined && prev !== undefined && prev.valid && prev.exits[exitId]!.kind !== ExitKind.Mode && b.mode === prev.mode) {
+          prev.next[exitId] = b;
+        }
+      }
+      if (b === undefined || b.fn === undefined || b.count > left) {
+        const n = b === undefined ? Math.min(left, this.#interpretOne ? 1 : INTERPRET_CHUNK) : Math.min(left, b.count);
+        this.#interpretOne = false;
+        const before = cpu.retiredCount;
+        const r = cpu.interpretSlice(n);
+        this.#cInterpreted.value += cpu.retiredCount - before;
+        prev = undefined;
+        if (r !== SliceExit.Budget) return r;
+        continue;
+      }
+      this.#running = b;
+      try {
+        exitId = b.fn(end);
+      } catch (e) {
+        this.#running = undefined;
+        if (!isCpuFault(e)) throw e;
+        cpu.deliverFault();
+        prev = undefined;
+        continue;
+      }
+      this.#running = undefined;
+      prev = b;
+    }
+  }
+
+  /**
+   * The linear address of a read-modify-write operand at `seg:off` (from generated code): the
+   * segment's write bounds are checked as the interpreter checks them (#GP or #SS(0) otherwise).
+   */
+  segLinW(seg: number, off: number, size: number): number {
+    const cpu = this.cpu;
+    const o = off >>> 0;
+    if (o < cpu.segLo[seg]! || o + size - 1 > cpu.segWHi[seg]!) cpu.segFault(seg);
+    return (cpu.segBase[seg]! + o) | 0;
+  }
+
+  #attach(cpu: X86Cpu): void {
+    this.#flush(this.#cInvalidReset);
+    this.cpu = cpu;
+    this.tlb = cpu.tlb;
+    this.ram = cpu.ram;
+    const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+    this.aligned = little && cpu.ram.byteOffset % 4 === 0;
+    this.ram32 = this.aligned ? new Int32Array(cpu.ram.buffer, cpu.ram.byteOffset, cpu.ram.length >>> 2) : new Int32Array(0);
+  }
+
+  /** The mode key for the CPU's current state, or -1 where the engine does not translate. */
+  #modeKey(cpu: X86Cpu): number {
+    if (!cpu.protectedMode || !cpu.csD || !cpu.ssB || cpu.bpData !== 0) return -1;
+    const base = cpu.segBase;
+    if (base[1] !== 0 || cpu.segLimit[1] !== 0xffff_ffff) return -1;
+    const lo = cpu.segLo;
+    const rh = cpu.segRHi;
+    const wh = cpu.segWHi;
+    let m = cpu.cpl;
+    if (base[0] === 0 && lo[0] === 0 && rh[0] === 0xffff_ffff && wh[0] === 0xffff_ffff) m |= ModeBit.FlatEs;
+    if (base[2] === 0 && lo[2] === 0 && rh[2] === 0xffff_ffff && wh[2] === 0xffff_ffff) m |= ModeBit.FlatSs;
+    if (base[3] === 0 && lo[3] === 0 && rh[3] === 0xffff_ffff && wh[3] === 0xffff_ffff) m |= ModeBit.FlatDs;
+    return m;
+  }
+
+  /** Finds (or makes) the block at the CPU's EIP; undefined where nothing is translated. */
+  #lookup(cpu: X86Cpu): Block | undefined {
+    const mode = this.#modeKey(cpu);
+    if (mode < 0) return undefined;
+    const eip = cpu.eip;
+    let e = this.tlb[eip >>> 12]!;
+    if ((e & cpu.exFlag) === 0) {
+      // Not in the TLB (after a CR3 write or a flush): fill it as the fetch would.
+      this.#interpretOne = true;
+      if (cpu.mmu.translate(eip >>> 0, 2, cpu.user) < 0) return undefined; // the interpreter faults
+      e = this.tlb[eip >>> 12]!;
+      if ((e & cpu.exFlag) === 0) return undefined; // not RAM: interpreted
+      this.#interpretOne = false;
+    }
+    const hostPage = e & OFFSET_MASK;
+    const key = hostPage | (eip & 0xfff);
+    let b = this.#map.get(key);
+    if (b !== undefined && b.eip === eip && b.mode === mode) {
+      if (b.fn !== undefined) {
+        this.#cHits.value++;
+        return b;
+      }
+      if (++b.hits >= this.#options.hotThreshold) this.#compile(b);
+      return b;
+    }
+    this.#cMisses.value++;
+    const gpa = cpu.mmu.translate(eip >>> 0, 2, cpu.user);
+    if (gpa < 0) return undefined;
+    const gfn = gpa >>> 12;
+    if ((this.#pageInvalidations.get(gfn) ?? 0) >= this.#options.maxPageInvalidations) return undefined;
+    if (this.#map.size >= this.#options.maxBlocks) this.#flush(this.#cInvalidCapacity);
+    b = new Block(key, eip, mode, hostPage, gfn);
+    b.hits = 1;
+    // While cold, the block is interpreted as many instructions as it would hold.
+    b.count = Math.max(1, scanBlock(this.ram.subarray(hostPage, hostPage + 4096), eip & 0xfff));
+    this.#map.set(key, b);
+    if (b.hits >= this.#options.hotThreshold) this.#compile(b);
+    return b;
+  }
+
+  #compile(b: Block): void {
+    let blocks = this.#pages.get(b.gfn);
+    if (blocks === undefined) {
+      this.#ownTrace = true;
+      let traced: boolean;
+      try {
+        traced = this.#tracing.trace(b.gfn, this);
+      } finally {
+        this.#ownTrace = false;
+      }
+      if (!traced) {
+        // Not RAM (ROM or a hole): never translated, interpreted one instruction at a time.
+        b.hits = -Infinity;
+        return;
+      }
+      blocks = [];
+      this.#pages.set(b.gfn, blocks);
+    }
+    const page = this.ram.subarray(b.hostPage, b.hostPage + 4096);
+    const compiled = new BlockCompiler().compile(page, b.eip & 0xfff, b.eip, b.mode);
+    if (compiled === undefined) {
+      b.hits = -Infinity; // the first instruction crosses the page: interpreted
+      return;
+    }
+    const factory = new Function('S', compiled.source) as (s: BinaryTranslator) => (end: number) => number;
+    b.fn = factory(this);
+    b.count = compiled.count;
+    b.exits = compiled.exits;
+    b.next = new Array<Block | undefined>(compiled.exits.length).fill(undefined);
+    blocks.push(b);
+    this.#cTranslations.value++;
+    this.#cTranslatedInstructions.value += compiled.count;
+  }
+
+  #dropPage(gfn: number, blocks: readonly Block[]): void {
+    for (const b of blocks) {
+      b.valid = false;
+      if (this.#map.get(b.key) === b) this.#map.delete(b.key);
+    }
+    this.#cBlocksInvalidated.value += blocks.length;
+    this.#pages.delete(gfn);
+    this.#tracing.untrace(gfn, this);
+  }
+
+  #flush(cause: Counter): void {
+    if (this.#map.size === 0 && this.#pages.size === 0) return;
+    cause.value++;
+    for (const [gfn, blocks] of this.#pages) {
+      for (const b of blocks) b.valid = false;
+      this.#cBlocksInvalidated.value += blocks.length;
+      this.#tracing.untrace(gfn, this);
+    }
+    for (const b of this.#map.values()) b.valid = false;
+    this.#pages.clear();
+    this.#map.clear();
+    this.#pageInvalidations.clear();
+  }
+}
+
+function resolveOptions(o: BinaryTranslationOptions): Required<BinaryTranslationOptions> {
+  const maxBlocks = o.maxBlocks ?? 32_768;
+  const hotThreshold = o.hotThreshold ?? 2;
+  const maxPageInvalidations = o.maxPageInvalidations ?? 32;
+  if (!Number.isInteger(maxBlocks) || maxBlocks < 1) throw new RangeError(`maxBlocks must be a positive integer, not ${maxBlocks}`);
+  if (!Number.isInteger(hotThreshold) || hotThreshold < 1) throw new RangeError(`hotThreshold must be a positive integer, not ${hotThreshold}`);
+  if (!Number.isInteger(maxPageInvalidations) || maxPageInvalidations < 1) {
+    throw new RangeError(`maxPageInvalidations must be a positive integer, not ${maxPageInvalidations}`);
+  }
+  return { maxBlocks, hotThreshold, maxPageInvalidations };
+}
+
+/** The instruction classes, for {@link BinaryTranslator.cMonitor}. */
+export const MONITOR_CLASSES: readonly number[] = [InstructionClass.Privileged, InstructionClass.IoSensitive, InstructionClass.Sensitive];

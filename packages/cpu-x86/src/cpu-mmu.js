@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=cpu-mmu.js.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=x87-seam.js.map

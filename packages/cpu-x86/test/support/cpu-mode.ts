@@ -1,0 +1,22 @@
+/**
+ * The CPU mode the shared test runners (host differential, compiled programs, system kernels)
+ * install: none by default (the reference interpreter). A CPU-mode package reuses these suites by
+ * importing a module that calls {@link useTestCpuMode} before it imports the spec files.
+ */
+import type { ExecutionPolicy } from '../../src/execution-policy.js';
+import type { TestCpu } from './machine.js';
+
+/** Makes the CPU mode for one test CPU (built with the real MMU and the direct strategy). */
+export type TestCpuModeFactory = (t: TestCpu) => ExecutionPolicy;
+
+let factory: TestCpuModeFactory | undefined;
+
+/** Runs the shared suites under the mode `make` returns (undefined: the interpreter). */
+export function useTestCpuMode(make: TestCpuModeFactory | undefined): void {
+  factory = make;
+}
+
+/** The mode the suites run under. */
+export function testCpuMode(): TestCpuModeFactory | undefined {
+  return factory;
+}
