@@ -137,7 +137,8 @@ export class BlockCompiler {
   #loops = false;
   #start = 0;
   #pageBase = 0;
-  #redirect = -1;
+  #redirect = 0;
+  #redirected = false;
   #count = 0;
   #smcPending = false;
   #inlined = 0;
@@ -177,10 +178,10 @@ export class BlockCompiler {
       this.#k = count;
       this.#eip = pc;
       this.#next = (pc + insn.length) | 0;
-      this.#redirect = -1;
+      this.#redirected = false;
       this.#emitInstruction(off);
       covered += insn.length;
-      if (this.#redirect >= 0) {
+      if (this.#redirected) {
         // A direct JMP or CALL within the page: the block goes on at its target.
         pc = this.#redirect;
         off = pc - this.#pageBase;
@@ -216,6 +217,7 @@ export class BlockCompiler {
       this.#ended = true;
     } else if ((target & ~0xfff) === this.#pageBase && retired < MAX_BLOCK_INSTRUCTIONS) {
       this.#redirect = target;
+      this.#redirected = true;
     } else {
       this.#exitDirect(target, retired);
     }
@@ -691,7 +693,7 @@ export class BlockCompiler {
     this.#inlined++;
     if (this.#smcPending && !this.#ended) {
       // A slow-path store may have hit translated code (this block's page included): leave.
-      const after = this.#redirect >= 0 ? this.#redirect : this.#next;
+      const after = this.#redirected ? this.#redirect : this.#next;
       this.#emit(`if (x !== 0) ${this.#exitCode(String(after), this.#k + 1, ExitKind.Mode, -1)}`);
     }
   }

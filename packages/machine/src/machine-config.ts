@@ -90,7 +90,8 @@ export function createMachine(config: MachineConfig): Machine {
   }
   const builtin = typeof config.profile === 'string' ? findProfile(config.profile) : undefined;
   const base = builtin?.profile ?? (config.profile as MachineProfile);
-  const modePlugin = typeof config.cpuMode === 'string' ? findCpuMode(config.cpuMode).plugin : config.cpuMode;
+  const mode = typeof config.cpuMode === 'string' ? findCpuMode(config.cpuMode) : undefined;
+  const modePlugin = mode !== undefined ? mode.plugin : (config.cpuMode as PluginDescriptor | undefined);
   const profile: MachineProfile = modePlugin === undefined ? base : { ...base, plugins: [...base.plugins, modePlugin] };
   const acpi = config.acpi ?? builtin?.acpi ?? true;
   return Machine.build(profile, {
@@ -102,6 +103,7 @@ export function createMachine(config: MachineConfig): Machine {
       hostModule(config, acpi),
       // COM1's backend; one that holds host resources is released when the machine is disposed.
       ...(config.serial !== undefined ? [charBackendModule('com1', config.serial)] : []),
+      ...(mode?.modules ?? []),
       ...(config.modules ?? []),
     ],
     identity: { memoryMiB: config.memoryMiB, acpi },

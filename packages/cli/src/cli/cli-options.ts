@@ -69,7 +69,8 @@ Options of popek run:
   --append TEXT              kernel command line
   --memory MIB               guest RAM in MiB (default 256)
   --profile NAME             machine profile: pc (default) or microvm
-  --cpu-mode MODE            CPU technique: interpreter (default), bt
+  --cpu-mode MODE            CPU technique: interpreter (default), bt,
+                             trap-emulate, trap-emulate-virtualizable
   --mmu STRATEGY             MMU strategy: direct (default)
   --serial SPEC              COM1: stdio (default), file:PATH, tcp:HOST:PORT or none
   --clock MODE               realtime (default) or deterministic
