@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=cpu-mmu.js.map

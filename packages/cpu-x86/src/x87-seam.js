@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=x87-seam.js.map
