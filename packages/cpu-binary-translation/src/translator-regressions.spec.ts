@@ -156,9 +156,7 @@ l:  call routine
   // page at 0x301000, `inc dword [0x300ffe]` → qemu cr2=00301000, Popek 00301001;
   // `add [0x300fff], eax` → qemu 00301000, Popek 00301002; `xchg [0x300ffe], eax` → qemu
   // 00301000, Popek 00301001; `mov dword [0x300ffe], 1` → 00301000 in both.
-  // Still open in @popek/cpu-x86 (both engines report the same CR2, so guests cannot tell the
-  // engines apart): skipped until the CPU is fixed.
-  it.skip.each(['inc dword [0x506ffe]', 'add [0x506fff], eax', 'xchg [0x506ffe], eax'])('%s into a read-only page: CR2 is the first byte of that page', (insn) => {
+  it.each(['inc dword [0x506ffe]', 'add [0x506fff], eax', 'xchg [0x506ffe], eax'])('%s into a read-only page: CR2 is the first byte of that page', (insn) => {
     for (const engine of ['interp', 'bt'] as const) {
       const r = makeRig(engine);
       r.load(`${WARMUP}\n    ${insn}\n    hlt`);
