@@ -14,6 +14,7 @@
  */
 import { MetricsRegistry, SliceExit } from '@popek/core';
 import { DirectStrategy, Mmu } from '@popek/mmu';
+import { enterFlatRing0, writeFlatGdt } from '../../../cpu-x86/test/support/flat-kernel.js';
 import { makeCpu, type TestCpu } from '../../../cpu-x86/test/support/machine.js';
 import { assemble } from '../../../cpu-x86/test/support/nasm.js';
 import { BinaryTranslationMode } from '../../src/bt-mode.js';
@@ -24,6 +25,7 @@ export { hasNasm } from '../../../cpu-x86/test/support/nasm.js';
 export const GDT = 0x500;
 export const TSS = 0x600;
 export const IDT = 0x1000;
+const TABLES = { gdt: GDT, tss: TSS, idt: IDT };
 export const STUBS = 0x3000;
 export const KSTACK = 0x9000;
 export const CODE = 0x10000;
@@ -141,17 +143,7 @@ export function makeRig(engine: Engine, options: RigOptions = {}): Rig {
   }
   const ram = t.bus.ram;
   const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
-  const desc = (i: number, lo: number, hi: number): void => {
-    dv.setUint32(GDT + i * 8, lo >>> 0, true);
-    dv.setUint32(GDT + i * 8 + 4, hi >>> 0, true);
-  };
-  desc(1, 0x0000ffff, 0x00cf9a00);
-  desc(2, 0x0000ffff, 0x00cf9200);
-  desc(3, 0x0000ffff, 0x00cffa00);
-  desc(4, 0x0000ffff, 0x00cff200);
-  desc(5, (TSS << 16) | 0x67, 0x00008900);
-  dv.setUint32(TSS + 4, KSTACK, true);
-  dv.setUint32(TSS + 8, 0x10, true);
+  writeFlatGdt(ram, TABLES, KSTACK);
   const setGate = (v: number, handler: number): void => {
     dv.setUint32(IDT + v * 8, ((0x08 << 16) | (handler & 0xffff)) >>> 0, true);
     dv.setUint32(IDT + v * 8 + 4, ((handler & 0xffff0000) | 0xee00) >>> 0, true);
@@ -163,16 +155,7 @@ export function makeRig(engine: Engine, options: RigOptions = {}): Rig {
     ram[stub + 2] = 0xfd;
     setGate(v, stub);
   }
-  cpu.setControlRegister(0, 0x11);
-  cpu.setDescriptorTable('gdtr', GDT, 6 * 8 - 1);
-  cpu.setDescriptorTable('idtr', IDT, 256 * 8 - 1);
-  cpu.setSegment('cs', { selector: 0x08, base: 0, limit: 0xffffffff, accessRights: 0xc09b });
-  for (const s of ['ds', 'es', 'fs', 'gs', 'ss'] as const) cpu.setSegment(s, { selector: 0x10, base: 0, limit: 0xffffffff, accessRights: 0xc093 });
-  cpu.trSel = 0x28;
-  cpu.trBase = TSS;
-  cpu.trLimit = 0x67;
-  cpu.trAr = 0x8b;
-  cpu.setRegisters({ eip: CODE, esp: KSTACK, eflags: 0x2 });
+  enterFlatRing0(cpu, TABLES, CODE, KSTACK);
 
   const rig: Rig = Object.assign(t, {
     engine,

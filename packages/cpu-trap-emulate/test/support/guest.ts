@@ -3,35 +3,13 @@
  * (paging off), a programmable interrupt source, a deterministic clock, a GDT, a TSS and an IDT,
  * and nasm-assembled code at 0x10000 running at CPL 0.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CoreClock, FlatPhysicalBus, MetricsRegistry, SliceExit, type InterruptController, type PowerControl } from '@popek/core';
 import { X86Cpu, type ExecutionPolicy } from '@popek/cpu-x86';
 import { DirectStrategy, Mmu } from '@popek/mmu';
+import { enterFlatRing0, writeFlatGdt } from '../../../cpu-x86/test/support/flat-kernel.js';
+import { assemble, hasNasm } from '../../../cpu-x86/test/support/nasm.js';
 
-/** Whether nasm can be run. */
-export const hasNasm: boolean = (() => {
-  try {
-    execFileSync('nasm', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/** Assembles nasm source into a flat binary. */
-export function assemble(source: string): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'popek-te-'));
-  try {
-    writeFileSync(join(dir, 'g.asm'), source);
-    execFileSync('nasm', ['-f', 'bin', '-o', join(dir, 'g.bin'), join(dir, 'g.asm')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return new Uint8Array(readFileSync(join(dir, 'g.bin')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+export { assemble, hasNasm };
 
 /** An interrupt controller whose pending vectors a test sets. */
 export class QueuePic implements InterruptController {
@@ -55,6 +33,7 @@ export const GDT = 0x800;
 export const IDT = 0x1000;
 const STUBS = 0x2000;
 const TSS = 0x600;
+const TABLES = { gdt: GDT, tss: TSS, idt: IDT };
 
 /** A guest CPU and its surroundings. */
 export interface Guest {
@@ -79,17 +58,7 @@ export interface Guest {
 export function prepare(cpu: X86Cpu, bus: FlatPhysicalBus, code: string, eflags = 0x202): () => string {
   const ram = bus.ram;
   const dv = new DataView(ram.buffer);
-  const desc = (i: number, lo: number, hi: number): void => {
-    dv.setUint32(GDT + 8 * i, lo, true);
-    dv.setUint32(GDT + 8 * i + 4, hi, true);
-  };
-  desc(1, 0x0000ffff, 0x00cf9a00);
-  desc(2, 0x0000ffff, 0x00cf9200);
-  desc(3, 0x0000ffff, 0x00cffa00);
-  desc(4, 0x0000ffff, 0x00cff200);
-  desc(5, (TSS << 16) | 0x67, 0x00008900);
-  dv.setUint32(TSS + 4, 0x8000, true); // ESP0
-  dv.setUint32(TSS + 8, 0x10, true); // SS0
+  writeFlatGdt(ram, TABLES, 0x8000);
   for (let v = 0; v < 256; v++) {
     // inc dword [COUNTS + 4v]; iretd
     const stub = STUBS + 8 * v;
@@ -103,16 +72,7 @@ export function prepare(cpu: X86Cpu, bus: FlatPhysicalBus, code: string, eflags 
   ram.set(assemble(`bits 32\norg ${CODE}\n${code}`), CODE);
   let out = '';
   bus.mapPorts(0xe9, 1, { read: () => 0xe9, write: (_o, _w, v) => (out += String.fromCharCode(v & 0xff)) });
-  cpu.setControlRegister(0, 0x11);
-  cpu.setDescriptorTable('gdtr', GDT, 6 * 8 - 1);
-  cpu.setDescriptorTable('idtr', IDT, 256 * 8 - 1);
-  cpu.setSegment('cs', { selector: 0x08, base: 0, limit: 0xffffffff, accessRights: 0xc09b });
-  for (const s of ['ds', 'es', 'fs', 'gs', 'ss'] as const) cpu.setSegment(s, { selector: 0x10, base: 0, limit: 0xffffffff, accessRights: 0xc093 });
-  cpu.trSel = 0x28;
-  cpu.trBase = TSS;
-  cpu.trLimit = 0x67;
-  cpu.trAr = 0x8b;
-  cpu.setRegisters({ eip: CODE, esp: 0x9000, eflags });
+  enterFlatRing0(cpu, TABLES, CODE, 0x9000, eflags);
   return () => out;
 }
 
