@@ -596,6 +596,11 @@ export class BlockCompiler {
     return v;
   }
 
+  /** The value of an r/m operand of `size` bytes: the register, or a load into a new local. */
+  #rmRead(rm: RmOperand, size: number): string {
+    return rm.reg >= 0 ? this.#reg(rm.reg, size) : this.#load(rm, size);
+  }
+
   /** Stores a normalised value (a local or constant) to a memory operand. */
   #store(rm: RmOperand, size: number, v: string): void {
     const U = this.#user ? 'true' : 'false';
@@ -770,7 +775,7 @@ export class BlockCompiler {
     }
     if (index >= 0x140 && index < 0x150) {
       const { reg, rm } = this.#modrm();
-      const v = rm.reg >= 0 ? this.#reg(rm.reg, osz) : this.#load(rm, osz);
+      const v = this.#rmRead(rm, osz);
       const t = this.#temp('cv');
       this.#emit(`${t} = ${v};`);
       this.#emit(`if (${this.#condExpr(index & 15)}) {`);
@@ -840,7 +845,7 @@ export class BlockCompiler {
       case 0x85: {
         const size = index === 0x84 ? 1 : osz;
         const { reg, rm } = this.#modrm();
-        const v = rm.reg >= 0 ? this.#reg(rm.reg, size) : this.#load(rm, size);
+        const v = this.#rmRead(rm, size);
         this.#alu(4, size, v, this.#reg(reg, size));
         return true;
       }
@@ -876,7 +881,7 @@ export class BlockCompiler {
       case 0x8b: {
         const size = index === 0x8a ? 1 : osz;
         const { reg, rm } = this.#modrm();
-        const v = rm.reg >= 0 ? this.#reg(rm.reg, size) : this.#load(rm, size);
+        const v = this.#rmRead(rm, size);
         this.#setReg(reg, size, v);
         return true;
       }
@@ -961,7 +966,7 @@ export class BlockCompiler {
         const size = index === 0xf6 ? 1 : osz;
         const { reg: op, rm } = this.#modrm();
         if (op === 0) {
-          const v = rm.reg >= 0 ? this.#reg(rm.reg, size) : this.#load(rm, size);
+          const v = this.#rmRead(rm, size);
           this.#alu(4, size, v, String(this.#immN(size)));
           return true;
         }
@@ -990,7 +995,7 @@ export class BlockCompiler {
         if (index === 0xfe || osz !== 4) return false;
         if (op === 2 || op === 4) {
           if (op === 2 && !ssFlat) return false;
-          const v = rm.reg >= 0 ? `r${rm.reg}` : this.#load(rm, 4);
+          const v = this.#rmRead(rm, 4);
           const t = this.#temp('jt');
           this.#emit(`${t} = ${v};`);
           if (op === 2) this.#push32(String(this.#next));
@@ -1000,7 +1005,7 @@ export class BlockCompiler {
         }
         if (op === 6) {
           if (!ssFlat) return false;
-          const v = rm.reg >= 0 ? `r${rm.reg}` : this.#load(rm, 4);
+          const v = this.#rmRead(rm, 4);
           const t = this.#temp('pv');
           this.#emit(`${t} = ${v};`);
           this.#push32(t);
@@ -1015,7 +1020,7 @@ export class BlockCompiler {
       case 0x1bf: {
         const src = (index & 1) === 0 ? 1 : 2;
         const { reg, rm } = this.#modrm();
-        const v = rm.reg >= 0 ? this.#reg(rm.reg, src) : this.#load(rm, src);
+        const v = this.#rmRead(rm, src);
         const sh = src === 1 ? 24 : 16;
         const value = index >= 0x1be ? `((${v} << ${sh}) >> ${sh})` : v;
         this.#setReg(reg, osz, osz === 4 ? value : `(${value}) & 65535`);
@@ -1063,7 +1068,7 @@ export class BlockCompiler {
   /** IMUL Gv,Ev (0F AF), IMUL Gv,Ev,Iz (69), IMUL Gv,Ev,Ib (6B). */
   #imul(index: number, osz: number): boolean {
     const { reg, rm } = this.#modrm();
-    const v = rm.reg >= 0 ? this.#reg(rm.reg, osz) : this.#load(rm, osz);
+    const v = this.#rmRead(rm, osz);
     const b = index === 0x1af ? this.#reg(reg, osz) : String(index === 0x69 ? this.#immN(osz) : this.#imm8s());
     this.#flagsToCpu();
     const r = this.#temp('mr');
@@ -1074,7 +1079,7 @@ export class BlockCompiler {
 
   /** MUL, IMUL, DIV, IDIV of EDX:EAX (group 3 /4–/7) through the interpreter's arithmetic. */
   #mulDiv(op: number, size: number, rm: RmOperand): boolean {
-    const v = rm.reg >= 0 ? this.#reg(rm.reg, size) : this.#load(rm, size);
+    const v = this.#rmRead(rm, size);
     const t = this.#temp('dv');
     this.#emit(`${t} = ${v};`);
     this.#flagsToCpu();

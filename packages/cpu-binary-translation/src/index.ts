@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { BinaryTranslator, BinaryTranslationOptions, MONITOR_CLASSES } from './translator.js';
+export { BinaryTranslator, BinaryTranslationOptions } from './translator.js';
 export { BinaryTranslationMode } from './bt-mode.js';
 export { BlockCompiler, ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, scanBlock, type CompiledSource, type ExitSpec } from './block-compiler.js';
 export { binaryTranslationModule } from './plugin.js';

@@ -11,7 +11,7 @@ import {
   type MetricsRegistry,
   type WriteTracer,
 } from '@popek/core';
-import { Eflags, InstructionClass, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
+import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
 
 /** Options of the binary translator (all optional). */
@@ -320,10 +320,12 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     if (mode < 0) return undefined;
     const eip = cpu.eip;
     let e = this.tlb[eip >>> 12]!;
+    let gpa = -1;
     if ((e & cpu.exFlag) === 0) {
       // Not in the TLB (after a CR3 write or a flush): fill it as the fetch would.
       this.#interpretOne = true;
-      if (cpu.mmu.translate(eip >>> 0, 2, cpu.user) < 0) return undefined; // the interpreter faults
+      gpa = cpu.mmu.translate(eip >>> 0, 2, cpu.user);
+      if (gpa < 0) return undefined; // the interpreter faults
       e = this.tlb[eip >>> 12]!;
       if ((e & cpu.exFlag) === 0) return undefined; // not RAM: interpreted
       this.#interpretOne = false;
@@ -340,7 +342,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       return b;
     }
     this.#cMisses.value++;
-    const gpa = cpu.mmu.translate(eip >>> 0, 2, cpu.user);
+    if (gpa < 0) gpa = cpu.mmu.translate(eip >>> 0, 2, cpu.user);
     if (gpa < 0) return undefined;
     const gfn = gpa >>> 12;
     if ((this.#pageInvalidations.get(gfn) ?? 0) >= this.#options.maxPageInvalidations) return undefined;
@@ -424,6 +426,3 @@ function resolveOptions(o: BinaryTranslationOptions): Required<BinaryTranslation
   }
   return { maxBlocks, hotThreshold, maxPageInvalidations };
 }
-
-/** The instruction classes, for {@link BinaryTranslator.cMonitor}. */
-export const MONITOR_CLASSES: readonly number[] = [InstructionClass.Privileged, InstructionClass.IoSensitive, InstructionClass.Sensitive];
