@@ -42,4 +42,32 @@ describe('X86Cpu', () => {
     expect(u.cpu.regs[3]).toBe(t.cpu.regs[3]);
     expect(u.cpu.cf()).toBe(t.cpu.cf());
   });
+
+  it('retires a REP MOVSD/STOSD once per 4096 iterations, whether or not the TLB already maps the pages', () => {
+    // Deterministic guest time counts retirements, so the chunking of a long REP string must not
+    // depend on the TLB (nor on which pages an engine write-traces).
+    const t = makeCpu();
+    load(t, 0x1000, `
+      mov esi, 0x100000
+      mov edi, 0x200000
+      mov ecx, 10000
+      rep movsd
+      mov edi, 0x300000
+      mov ecx, 10000
+      rep stosd
+      hlt`);
+    const counts: number[] = [];
+    flatProtected(t.cpu, 0x1000); // flushes the TLB
+    for (const warm of [false, true]) {
+      t.cpu.eip = 0x1000;
+      t.cpu.halted = false;
+      const before = t.cpu.retired();
+      expect(t.cpu.runSlice(1000), warm ? 'warm TLB' : 'cold TLB').toBe(SliceExit.Halted);
+      counts.push(t.cpu.retired() - before);
+    }
+    // 3 + 3 MOVs, ceil(10000 / 4096) = 3 retirements of each REP, HLT.
+    expect(counts).toEqual([12, 12]);
+    expect(t.cpu.regs[1]).toBe(0);
+    expect(t.cpu.regs[7]).toBe(0x300000 + 40000);
+  });
 });

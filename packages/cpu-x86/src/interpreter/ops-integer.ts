@@ -1035,27 +1035,32 @@ function step(c: X86Cpu, size: number): number {
   return (c.flags & DF) !== 0 ? -size : size;
 }
 
-/** Iterations to run before yielding back to the loop (interrupts are checked between chunks). */
+/**
+ * Iterations of a REP string instruction per retirement: the instruction retires (and interrupts
+ * are checked) after every chunk. The chunk is the same on the fast and the general path, so the
+ * retired count — and with it deterministic guest time — does not depend on which pages the TLB
+ * happens to hold or which of them an engine write-traces.
+ */
 const STRING_CHUNK = 4096;
 
 /**
  * REP STOS fast path (32-bit addresses, DF = 0): whole runs inside one page whose TLB entry
- * allows the write, within the ES limit, go straight to RAM. Returns the count left for the
- * general loop (which handles page crossings, faults and the slow path).
+ * allows the write, within the ES limit, go straight to RAM, at most `limit` iterations. Returns
+ * the count left (the general loop handles page crossings, faults and the slow path).
  */
-function stosFast(c: X86Cpu, v: number, s: number, count: number): number {
+function stosFast(c: X86Cpu, v: number, s: number, count: number, limit: number): number {
   const R = c.regs;
   const ram = c.ram;
   let n = count;
-  let budget = 64;
-  while (n !== 0 && budget-- > 0) {
+  const stop = count > limit ? count - limit : 0;
+  while (n > stop) {
     const di = R[7]! >>> 0;
     const lin = (c.segBase[Seg.ES]! + di) | 0;
     const e = c.tlb[lin >>> 12]!;
     if ((e & c.wrFlag) === 0) break;
     const po = lin & 0xfff;
     let k = Math.floor((4096 - po) / s);
-    if (k > n) k = n;
+    if (k > n - stop) k = n - stop;
     if (k === 0 || di < c.segLo[Seg.ES]! || di + k * s - 1 > c.segWHi[Seg.ES]!) break;
     const h = (e & ~0xfff) | po;
     if (s === 1) ram.fill(v & 0xff, h, h + k);
@@ -1078,12 +1083,12 @@ function stosFast(c: X86Cpu, v: number, s: number, count: number): number {
 }
 
 /** REP MOVS fast path (32-bit addresses, DF = 0), as {@link stosFast}. */
-function movsFast(c: X86Cpu, src: number, s: number, count: number): number {
+function movsFast(c: X86Cpu, src: number, s: number, count: number, limit: number): number {
   const R = c.regs;
   const ram = c.ram;
   let n = count;
-  let budget = 64;
-  while (n !== 0 && budget-- > 0) {
+  const stop = count > limit ? count - limit : 0;
+  while (n > stop) {
     const si = R[6]! >>> 0;
     const di = R[7]! >>> 0;
     const sl = (c.segBase[src]! + si) | 0;
@@ -1094,7 +1099,7 @@ function movsFast(c: X86Cpu, src: number, s: number, count: number): number {
     const sp = sl & 0xfff;
     const dp = dl & 0xfff;
     let k = Math.floor((4096 - (sp > dp ? sp : dp)) / s);
-    if (k > n) k = n;
+    if (k > n - stop) k = n - stop;
     if (k === 0 || si < c.segLo[src]! || si + k * s - 1 > c.segRHi[src]! || di < c.segLo[Seg.ES]! || di + k * s - 1 > c.segWHi[Seg.ES]!) break;
     const hs = (se & ~0xfff) | sp;
     const hd = (de & ~0xfff) | dp;
@@ -1125,9 +1130,9 @@ export function movs(c: X86Cpu): void {
       R[7] = R[7]! + d;
       return;
     }
-    let n = R[1]! >>> 0;
-    if (d > 0) n = movsFast(c, src, s, n);
-    let k = 0;
+    const count = R[1]! >>> 0;
+    let n = d > 0 ? movsFast(c, src, s, count, STRING_CHUNK) : count;
+    let k = count - n;
     while (n !== 0 && k < STRING_CHUNK) {
       c.wrN(Seg.ES, R[7]! >>> 0, s, c.rdN(src, R[6]! >>> 0, s));
       R[6] = R[6]! + d;
@@ -1168,9 +1173,9 @@ export function stos(c: X86Cpu): void {
       R[7] = R[7]! + d;
       return;
     }
-    let n = R[1]! >>> 0;
-    if (d > 0) n = stosFast(c, v, s, n);
-    let k = 0;
+    const count = R[1]! >>> 0;
+    let n = d > 0 ? stosFast(c, v, s, count, STRING_CHUNK) : count;
+    let k = count - n;
     while (n !== 0 && k < STRING_CHUNK) {
       c.wrN(Seg.ES, R[7]! >>> 0, s, v);
       R[7] = R[7]! + d;
