@@ -59,28 +59,54 @@ export interface ExecutionPolicy {
   readonly engine?: ExecutionEngine;
 }
 
-/** Wraps the dispatch entries of `cpu` whose forms fall in the policy's intercepted classes. */
+/**
+ * Wraps the dispatch entries of `cpu` whose forms fall in the policy's intercepted classes.
+ *
+ * The forms are resolved here, once: an opcode with a single form calls the hook directly; a group
+ * opcode (FF, 0F 00, 0F 01, ...) gets a table of its intercepted forms by ModRM reg field (what
+ * {@link formOf} selects, or nothing when that form is not intercepted), so its wrapper reads the
+ * ModRM byte and indexes the table. The ModRM byte is read with `fetch8` and the cursor put back,
+ * as the instruction's own handler reads it again.
+ */
 export function installPolicy(cpu: X86Cpu, policy: ExecutionPolicy): void {
   const hook = policy.onInstruction;
   const mask = policy.intercept;
   if (hook === undefined || mask === 0) return;
+  const intercepted = (f: OpcodeForm | undefined): f is OpcodeForm => f !== undefined && (mask & (1 << f.cls)) !== 0;
   for (let i = 0; i < 512; i++) {
     const info = OPCODE_INFO[i]!;
-    if (!info.forms.some((f) => (mask & (1 << f.cls)) !== 0)) continue;
+    if (!info.forms.some(intercepted)) continue;
     const inner = cpu.ops[i]!;
-    const index = i;
     const single = info.forms.length === 1 && info.forms[0]!.ext < 0 ? info.forms[0]! : undefined;
+    if (single !== undefined) {
+      cpu.ops[i] = (c: X86Cpu): void => {
+        if (hook.call(policy, c, single) === PolicyAction.Handled) return;
+        inner(c);
+      };
+      continue;
+    }
+    const byReg = policyFormTable(i, mask);
     cpu.ops[i] = (c: X86Cpu): void => {
-      let form = single;
-      if (form === undefined) {
-        const modrm = c.fetch8();
-        c.ip = (c.ip - 1) | 0;
-        form = formOf(index, modrm);
-      }
-      if (form !== undefined && (mask & (1 << form.cls)) !== 0 && hook.call(policy, c, form) === PolicyAction.Handled) return;
+      const form = byReg[(c.fetch8() >> 3) & 7];
+      c.ip = (c.ip - 1) | 0;
+      if (form !== null && hook.call(policy, c, form) === PolicyAction.Handled) return;
       inner(c);
     };
   }
+}
+
+/**
+ * The forms of opcode index `index` that a policy intercepting the classes in `mask` sees, by
+ * ModRM reg field: `table[reg]` is `formOf(index, modrm)` for a ModRM with that reg field when
+ * that form's class is in `mask`, else null.
+ */
+function policyFormTable(index: number, mask: number): readonly (OpcodeForm | null)[] {
+  const table: (OpcodeForm | null)[] = [];
+  for (let reg = 0; reg < 8; reg++) {
+    const f = formOf(index, reg << 3);
+    table.push(f !== undefined && (mask & (1 << f.cls)) !== 0 ? f : null);
+  }
+  return table;
 }
 
 /**
