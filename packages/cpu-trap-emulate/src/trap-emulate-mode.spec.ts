@@ -1,7 +1,7 @@
 import { MetricsRegistry, PopekError, isPopekError, simulatedCycles } from '@popek/core';
 import { Eflags } from '@popek/cpu-x86';
 import { describe, expect, it } from 'vitest';
-import { CODE, COUNTS, guest, hasNasm } from '../test/support/guest.js';
+import { CODE, COUNTS, IDT, guest, hasNasm } from '../test/support/guest.js';
 import { HostState } from './host-state.js';
 import { TrapEmulateMode } from './trap-emulate-mode.js';
 import { resolveTrapEmulateOptions, type TrapEmulateOptions } from './trap-emulate-options.js';
@@ -434,6 +434,127 @@ describe.skipIf(!hasNasm)('the broken-guest watchdog', () => {
     const t = setup('pushfd\ncli\npopfd\nhlt', { hint: 'Run with --virtualizable.' });
     const e = thrown(() => t.run()) as PopekError;
     expect(e.message.endsWith('\nRun with --virtualizable.')).toBe(true);
+  });
+
+  it('a POPF that loads back what a lying PUSHF saved with interrupts off keeps IF=0 as bare hardware does: recorded, not a harm', () => {
+    // The CPUID probe of Linux's decompressor (flag_is_changeable_p), run with interrupts off.
+    const probe = ['cli', 'pushfd', 'pushfd', 'pop eax', 'mov ecx, eax', 'xor eax, 0x200000', 'push eax', 'popfd', 'pushfd', 'pop eax', 'popfd'];
+    const t = setup([...probe, 'hlt'].join('\n'));
+    t.run();
+    expect(t.cpu.halted).toBe(true);
+    expect(t.cpu.flags & IF).toBe(0);
+    const popfs = t.mode.holes.filter((h) => h.instruction === 'POPF');
+    expect(popfs).toHaveLength(2);
+    expect(popfs[0]!.detail).toContain('kept IF=0 where the guest popped IF=1');
+    expect(popfs[0]!.detail).toContain(`The guest loaded back what the PUSHF at 0x00010002 saved, where bare hardware would have saved IF=0`);
+    expect(popfs[1]!.detail).toContain('loaded back what the PUSHF at 0x00010001 saved');
+    expect(t.mode.firstHarm).toBeUndefined();
+    expect(t.metrics.value('cpu.trap-emulate.interrupt-harm', { effect: 'kept-disabled' })).toBe(0);
+    expect(t.mode.brokenGuest).toBeUndefined();
+    const spin = setup([...probe, 'spin: jmp spin'].join('\n'), { starvationLimit: 20_000 });
+    spin.run(200_000);
+    expect(spin.mode.brokenGuest).toBeUndefined();
+  });
+
+  it('an IRET of the flags a lying PUSHF pushed (Linux\'s iret_to_self with interrupts off) is not a harm', () => {
+    const t = setup('cli\npushfd\npush cs\npush dword back\niretd\nback: hlt');
+    t.run();
+    expect(t.cpu.halted).toBe(true);
+    expect(t.mode.holes.map((h) => h.instruction)).toEqual(['PUSHF', 'PUSH CS', 'IRET']);
+    expect(t.mode.holes[2]!.detail).toContain('loaded back what the PUSHF at 0x00010001 saved');
+    expect(t.mode.firstHarm).toBeUndefined();
+    expect(t.mode.brokenGuest).toBeUndefined();
+  });
+
+  it('a POPF of flags saved while interrupts were on is a harm even after a lie in the same section', () => {
+    // Outer save with IF=1; nested save (a lie) and restore; the outer restore keeps IF=0.
+    const t = setup('pushfd\ncli\npushfd\npopfd\npopfd\nhlt');
+    const e = thrown(() => t.run()) as PopekError;
+    expect(e.code).toBe('virtualization-hole');
+    expect(e.message).toContain('The hole that broke it: POPF at 0x00010004 kept IF=0 where the guest popped IF=1');
+    expect(t.mode.holes.find((h) => h.address === CODE + 3)!.detail).toContain('loaded back what the PUSHF at 0x00010002 saved');
+    expect(t.mode.firstHarm?.hole.address).toBe(CODE + 4);
+  });
+
+  // An interrupted critical section: the interrupt a stray STI lets in finds the lock taken, and
+  // its handler spins on it with interrupts disabled. The handler holds the interrupt
+  // controller's in-service bit, so no interrupt is pending: only the hang check can see it.
+  const deadlock = [
+    'jmp main',
+    'handler: pause', // the timer handler: spin_lock(&lock)
+    'cmp dword [0x6000], 0',
+    'jne handler',
+    'mov dword [0x6004], 1',
+    'iretd',
+    'main: pushfd', // spin_lock_irqsave(&lock, outer) with interrupts on
+    'pop esi',
+    'cli',
+    'mov dword [0x6000], 1',
+    'pushfd', // a nested local_irq_save: the flags show IF=1
+    'pop eax',
+    'cli',
+    'test eax, 0x200', // its local_irq_restore: if (flags & IF) sti
+    'jz inner_done',
+    'sti',
+    'inner_done: mov ecx, 100',
+    'work: loop work',
+    'mov dword [0x6000], 0', // spin_unlock_irqrestore(&lock, outer)
+    'test esi, 0x200',
+    'jz outer_done',
+    'sti',
+    'outer_done: jmp outer_done',
+  ].join('\n');
+
+  function deadlockGuest(options: TrapEmulateOptions) {
+    const t = setup(deadlock, options);
+    const dv = new DataView(t.bus.ram.buffer);
+    const handler = CODE + 2;
+    dv.setUint32(IDT + 8 * 0x20, (0x08 << 16) | (handler & 0xffff), true);
+    dv.setUint32(IDT + 8 * 0x20 + 4, (handler & 0xffff0000) | 0x8e00, true);
+    t.run(5); // up to the lock, interrupts off
+    t.pic.pending.push(0x20); // the timer fires inside the critical section
+    return t;
+  }
+
+  it('stops a guest whose interrupt handler, let in by a stray STI, deadlocks with nothing pending, blaming the PUSHF', () => {
+    const t = deadlockGuest({ starvationLimit: 20_000 });
+    const e = thrown(() => t.run(1_000_000)) as PopekError;
+    expect(isPopekError(e)).toBe(true);
+    expect(e.code).toBe('virtualization-hole');
+    expect(t.pic.hasInterrupt()).toBe(false);
+    expect(t.cpu.retired()).toBeLessThan(100_000);
+    const broken = t.mode.brokenGuest!;
+    expect(broken.cause).toBe('hang');
+    expect(broken.interrupted).toBe(true);
+    expect(broken.blamed?.effect).toBe('enabled');
+    expect(broken.blamed?.hole.instruction).toBe('PUSHF');
+    expect(broken.blamed?.hole.address).toBe(CODE + 0x25);
+    expect(e.message).toContain('instructions with interrupts disabled without trapping to the monitor once, spinning at 0x0001000');
+    expect(e.message).toContain('The hole that broke it: PUSHF at 0x00010025 showed the host\'s IF=1 and IOPL=0 (pushed 0x00000202 where the guest\'s EFLAGS were 0x00000002).');
+    expect(e.message).toContain('Restoring that value, the guest executed STI at 0x0001002f and enabled interrupts where it had disabled them');
+    expect(e.message).toContain('an interrupt arrived inside that section');
+    expect(t.metrics.value('cpu.trap-emulate.interrupt-harm', { effect: 'enabled' })).toBe(1);
+  });
+
+  it('runs the same guest on a virtualizable x86: the interrupt waits for the unlock and the handler returns', () => {
+    const t = deadlockGuest({ starvationLimit: 20_000, virtualizable: true });
+    t.run(200_000);
+    expect(t.dword(0x6004)).toBe(1);
+    expect(t.cpu.flags & IF).toBe(IF);
+    expect(t.mode.brokenGuest).toBeUndefined();
+  });
+
+  it('counts a stray enable under which the guest took an interrupt that returned, and does not stop it', () => {
+    const t = setup(deadlock.replace('mov dword [0x6000], 1', 'nop'), { starvationLimit: 20_000 });
+    const dv = new DataView(t.bus.ram.buffer);
+    dv.setUint32(IDT + 8 * 0x20, (0x08 << 16) | ((CODE + 2) & 0xffff), true);
+    dv.setUint32(IDT + 8 * 0x20 + 4, ((CODE + 2) & 0xffff0000) | 0x8e00, true);
+    t.run(5);
+    t.pic.pending.push(0x20);
+    t.run(200_000);
+    expect(t.dword(0x6004)).toBe(1);
+    expect(t.metrics.value('cpu.trap-emulate.interrupt-harm', { effect: 'interrupted' })).toBe(1);
+    expect(t.mode.brokenGuest).toBeUndefined();
   });
 });
 

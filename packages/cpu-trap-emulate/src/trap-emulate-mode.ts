@@ -133,6 +133,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
       stopOnBrokenGuest: this.options.stopOnBrokenGuest,
       hint: this.options.hint,
       summary: () => ({ holes: `${this.#holeTotal()}${this.#holeSummary()}`, traps: `${this.totalTraps()}${this.#trapSummary(8)}` }),
+      traps: () => this.totalTraps(),
     });
     this.#watchdog = watchdog;
     this.engine = {
@@ -379,13 +380,18 @@ export class TrapEmulateMode implements ExecutionPolicy {
       const rec = this.#hole(cpu, Hole.PUSHF, 'pushed EFLAGS', seen, expected, true);
       if ((expected & IF) === 0) lie = rec;
     }
-    this.#watchdog.pushf(cpu, lie);
+    this.#watchdog.pushf(cpu, lie, stackSlot(cpu, cpu.sp()), seen);
     return PolicyAction.Handled;
   }
 
-  /** POPF at CPL 1 with IOPL 0: IF and IOPL silently keep their values (SDM Vol. 2 "POPF"). */
+  /**
+   * POPF at CPL 1 with IOPL 0: IF and IOPL silently keep their values (SDM Vol. 2 "POPF"). When
+   * the guest pops IF = 1 that a lying PUSHF saved (see `InterruptWatchdog.savedByLie`), keeping
+   * IF = 0 is what bare hardware does with the value it would have saved: recorded, not a harm.
+   */
   #popf(cpu: X86Cpu): PolicyAction {
     const s = cpu.os32 ? 4 : 2;
+    const slot = stackSlot(cpu, cpu.sp());
     const v = cpu.rdN(Seg.SS, cpu.sp(), s);
     const before = cpu.getEflags();
     let ring1 = POPF_RING1_MASK;
@@ -400,8 +406,10 @@ export class TrapEmulateMode implements ExecutionPolicy {
     const m = ring0 & EFLAGS_IMPLEMENTED;
     const expected = ((before & ~m) | (v & m) | 0x2) & (EFLAGS_IMPLEMENTED | 0x2);
     if (seen !== expected) {
-      const rec = this.#hole(cpu, Hole.POPF, 'EFLAGS', seen, expected, true);
-      if ((expected & IF) !== 0 && (seen & IF) === 0) this.#watchdog.keptDisabled(cpu, rec);
+      const keptOff = (expected & IF) !== 0 && (seen & IF) === 0;
+      const lie = keptOff ? this.#watchdog.savedByLie(slot, v) : undefined;
+      const rec = this.#hole(cpu, Hole.POPF, 'EFLAGS', seen, expected, true, 0, 0, lie);
+      if (keptOff && lie === undefined) this.#watchdog.keptDisabled(cpu, rec);
       else if ((seen & IF) === (expected & IF)) this.#watchdog.agrees();
     } else this.#watchdog.agrees();
     return PolicyAction.Handled;
@@ -511,6 +519,7 @@ export class TrapEmulateMode implements ExecutionPolicy {
       return PolicyAction.Execute;
     }
     const s = cpu.os32 ? 4 : 2;
+    const slot = stackSlot(cpu, cpu.spAdd(2 * s));
     let cs: number;
     let fl: number;
     try {
@@ -534,8 +543,10 @@ export class TrapEmulateMode implements ExecutionPolicy {
     cpu.flags = (cpu.flags & ~(IF | IOPL)) | kept;
     const seen = cpu.getEflags();
     if (seen !== expected) {
-      const rec = this.#hole(cpu, Hole.IRET, 'EFLAGS', seen, expected, true);
-      if ((expected & IF) !== 0 && (seen & IF) === 0) this.#watchdog.keptDisabled(cpu, rec);
+      const keptOff = (expected & IF) !== 0 && (seen & IF) === 0;
+      const lie = keptOff ? this.#watchdog.savedByLie(slot, fl) : undefined;
+      const rec = this.#hole(cpu, Hole.IRET, 'EFLAGS', seen, expected, true, 0, 0, lie);
+      if (keptOff && lie === undefined) this.#watchdog.keptDisabled(cpu, rec);
     }
     return PolicyAction.Handled;
   }
@@ -637,8 +648,21 @@ export class TrapEmulateMode implements ExecutionPolicy {
     }
   }
 
-  /** Counts a divergence at the current instruction and records its site. */
-  #hole(cpu: X86Cpu, kind: Hole, what: string, seen: number, expected: number, applied: boolean, seenLimit = 0, expectedLimit = 0): HoleRecord {
+  /**
+   * Counts a divergence at the current instruction and records its site. `savedBy`: the lying
+   * PUSHF whose value a POPF or IRET loaded back (said in the site's detail).
+   */
+  #hole(
+    cpu: X86Cpu,
+    kind: Hole,
+    what: string,
+    seen: number,
+    expected: number,
+    applied: boolean,
+    seenLimit = 0,
+    expectedLimit = 0,
+    savedBy?: HoleRecord,
+  ): HoleRecord {
     this.#holeCounters[kind]!.value++;
     const address = (cpu.segBase[Seg.CS]! + cpu.eip) >>> 0;
     const key = address * 32 + kind;
@@ -648,7 +672,10 @@ export class TrapEmulateMode implements ExecutionPolicy {
       if (applied) this.#watchdog.hole(known);
       return known;
     }
-    const detail = describeHole(kind, what, seen, expected, seenLimit, expectedLimit);
+    let detail = describeHole(kind, what, seen, expected, seenLimit, expectedLimit);
+    if (savedBy !== undefined) {
+      detail += ` The guest loaded back what the PUSHF at ${hex32(savedBy.address)} saved, where bare hardware would have saved IF=0: IF ends as on bare hardware.`;
+    }
     const rec = new HoleRecord(address, cpu.eip >>> 0, HOLE_NAMES[kind]!, what, seen, expected, applied, detail, cpu.retired());
     if (this.#holes.length < this.options.maxHoles) {
       this.#holes.push(rec);
@@ -685,6 +712,11 @@ function trapReason(form: OpcodeForm): string {
   if (m.startsWith('INS')) return 'ins';
   if (m.startsWith('OUTS')) return 'outs';
   return m.toLowerCase();
+}
+
+/** The linear address of stack offset `sp` (SS base + offset), as the watchdog compares slots. */
+function stackSlot(cpu: X86Cpu, sp: number): number {
+  return (cpu.segBase[Seg.SS]! + sp) | 0;
 }
 
 /** The ModRM byte at the decode cursor, without consuming it. */
