@@ -70,4 +70,16 @@ describe('X86Cpu', () => {
     expect(t.cpu.regs[1]).toBe(0);
     expect(t.cpu.regs[7]).toBe(0x300000 + 40000);
   });
+
+  it('saves the same state after HLT whether the slice ended on the HLT or went on', () => {
+    const halted = (slice: number): Uint8Array => {
+      const t = makeCpu();
+      load(t, 0x1000, `mov eax, 1\n hlt`);
+      flatProtected(t.cpu, 0x1000);
+      expect(t.cpu.runSlice(slice)).toBe(SliceExit.Halted);
+      expect(t.cpu.runSlice(5)).toBe(SliceExit.Halted);
+      return encodeState(t.cpu.saveState());
+    };
+    expect(halted(2)).toEqual(halted(100));
+  });
 });

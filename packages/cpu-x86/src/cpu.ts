@@ -414,6 +414,10 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   interpretSlice(maxInstructions: number): SliceExit {
     const end = this.retiredCount + maxInstructions;
     for (;;) {
+      // HALT only makes the instruction loop leave after HLT; halted or woken, it is consumed
+      // here, so the state (and a snapshot) does not depend on where a slice ended or which
+      // engine ran the HLT.
+      this.attention &= ~Attn.HALT;
       if (this.halted && !this.wake()) return SliceExit.Halted;
       try {
         this.interpret(end);
@@ -426,6 +430,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
         return SliceExit.Requested;
       }
       if (this.halted) {
+        this.attention &= ~Attn.HALT;
         if (!this.wake()) return SliceExit.Halted;
       }
       if (this.retiredCount >= end) return SliceExit.Budget;
