@@ -25,6 +25,14 @@
  */
 import { InstructionClass, decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
 
+/**
+ * After a store that took the slow path, the block leaves at the next instruction boundary when
+ * the store wrote translated code, asked the machine to stop, or raised an interrupt the guest
+ * accepts (a device register written through MMIO): there the engine looks, as the interpreter
+ * would before the next instruction.
+ */
+const AFTER_SLOW_STORE = 'S.smc !== 0 || cpu.attention !== 0 || ((cpu.flags & 512) !== 0 && PIC.hasInterrupt())';
+
 /** The placeholder of register write-back in generated code (see `#spill`). */
 const SPILL = '/*spill*/';
 
@@ -607,10 +615,10 @@ export class BlockCompiler {
     if (this.#flat(rm.seg)) {
       this.#emit(`a = ${rm.ea}; e = T[a >>> 12];`);
       this.#emit(
-        `if ((e & WR) !== 0 && (a & 4095) <= ${4096 - size}) { o = (e & -4096) | (a & 4095); ${this.#ramStore(size, v)} } else { ${this.#faultSite()} cpu.writeSlow(a, ${size}, ${v}, ${U}); if (S.smc !== 0) x = 1; }`,
+        `if ((e & WR) !== 0 && (a & 4095) <= ${4096 - size}) { o = (e & -4096) | (a & 4095); ${this.#ramStore(size, v)} } else { ${this.#faultSite()} cpu.writeSlow(a, ${size}, ${v}, ${U}); if (${AFTER_SLOW_STORE}) x = 1; }`,
       );
     } else {
-      this.#emit(`${this.#faultSite()} cpu.wr${size * 8}(${rm.seg}, ${rm.ea}, ${v}); if (S.smc !== 0) x = 1;`);
+      this.#emit(`${this.#faultSite()} cpu.wr${size * 8}(${rm.seg}, ${rm.ea}, ${v}); if (${AFTER_SLOW_STORE}) x = 1;`);
     }
     this.#smcCheck();
   }
@@ -630,7 +638,7 @@ export class BlockCompiler {
     );
     const r = compute(v);
     if (r === undefined) return;
-    this.#emit(`if (o >= 0) { ${this.#ramStore(size, r)} } else { cpu.writeSlow(a, ${size}, ${r}, ${U}); if (S.smc !== 0) x = 1; }`);
+    this.#emit(`if (o >= 0) { ${this.#ramStore(size, r)} } else { cpu.writeSlow(a, ${size}, ${r}, ${U}); if (${AFTER_SLOW_STORE}) x = 1; }`);
     this.#smcCheck();
   }
 
@@ -662,7 +670,7 @@ export class BlockCompiler {
       this.#ended = true;
       return;
     }
-    this.#emit(`if (cpu.eip !== ${this.#next} || cpu.attention !== 0 || S.smc !== 0) { cpu.retiredCount = rc0 + ${this.#k + 1}; return ${this.#exits.length}; }`);
+    this.#emit(`if (cpu.eip !== ${this.#next} || ${AFTER_SLOW_STORE}) { cpu.retiredCount = rc0 + ${this.#k + 1}; return ${this.#exits.length}; }`);
     this.#exits.push({ kind: ExitKind.Mode, target: -1 });
   }
 
@@ -1104,12 +1112,13 @@ export class BlockCompiler {
 }
 
 /**
- * Sensitive or I/O-sensitive instructions after which the block may go on (when EIP is the next
- * instruction and nothing needs attention): PUSHF only reads, CLI only masks interrupts.
- * Everything else of those classes ends the block: it may change the mode, or (IN, OUT) device
- * state that the engine must look at before the next instruction, as the interpreter does.
+ * Sensitive or I/O-sensitive instructions after which the block may go on when EIP is the next
+ * instruction, nothing needs attention and no interrupt the guest accepts is pending (the checks
+ * the engine makes between blocks): PUSHF only reads, CLI only masks interrupts, and IN and OUT
+ * change device state, which those checks see (a device raising its IRQ, a reset or power-off
+ * request). Everything else of those classes may change the mode and ends the block.
  */
-const CONTINUES_AFTER_MONITOR_CALL = new Set([0x9c, 0xfa]);
+const CONTINUES_AFTER_MONITOR_CALL = new Set([0x9c, 0xfa, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef]);
 
 function isPrefix(b: number): boolean {
   return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65;
@@ -1124,7 +1133,7 @@ function endsBlockWhenInterpreted(insn: DecodedInstruction): boolean {
   const i = insn.index;
   if (insn.rep !== 0) return true;
   // MOV Sreg, POP Sreg, LDS/LES/LSS/LFS/LGS, far transfers are system/sensitive already.
-  return i === 0x8e || i === 0x07 || i === 0x17 || i === 0x1f || i === 0x1a1 || i === 0x1a9 || i === 0xc4 || i === 0xc5 || i === 0x1b2 || i === 0x1b4 || i === 0x1b5 || i === 0xfb || i === 0xfa || i === 0x9d;
+  return i === 0x8e || i === 0x07 || i === 0x17 || i === 0x1f || i === 0x1a1 || i === 0x1a9 || i === 0xc4 || i === 0xc5 || i === 0x1b2 || i === 0x1b4 || i === 0x1b5 || i === 0xfb || i === 0x9d;
 }
 
 /** One-byte and 0F opcodes that transfer control (they end a block). */
