@@ -16,8 +16,7 @@
  */
 import { FlatGuestMemory } from '@popek/core';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, type Socket } from 'node:net';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -96,42 +95,46 @@ interface Run {
 }
 
 /**
- * Runs QEMU with its serial port on a Unix socket (QEMU drops serial bytes when a stdio pipe is
- * momentarily full; a socket with a reader attached from the start does not), types `command`
- * once the initramfs shell prompts, and waits for QEMU to exit.
+ * Runs QEMU with its serial port on a pair of FIFOs, types `command` once the initramfs shell
+ * prompts, and waits for QEMU to exit.
+ *
+ * Not a stdio pipe or a Unix socket: QEMU's UART writes one byte at a time and, when its
+ * character device cannot take the byte (EAGAIN) a few times running, drops it. A Unix socket
+ * charges every one-byte write a whole buffer's worth of its send budget, so a reader held up for
+ * a moment on a loaded host (CI runs test packages in parallel) loses kernel messages; a FIFO
+ * buffers 64 KiB of bytes, more than the whole boot log.
  */
-function runQemu(args: string[], socketPath: string, command: string, timeoutMs: number): Promise<Run> {
+function runQemu(args: string[], fifoBase: string, command: string, timeoutMs: number): Promise<Run> {
+  execFileSync('mkfifo', [`${fifoBase}.in`, `${fifoBase}.out`]);
   return new Promise((resolve) => {
-    const qemu = spawn('qemu-system-i386', [...args, '-chardev', `socket,id=ser0,path=${socketPath},server=on,wait=on`, '-serial', 'chardev:ser0'], {
+    const qemu = spawn('qemu-system-i386', [...args, '-chardev', `pipe,id=ser0,path=${fifoBase}`, '-serial', 'chardev:ser0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     let diagnostics = '';
     let typed = false;
-    let socket: Socket | undefined;
+    // QEMU opens both FIFOs read-write, so opening our ends does not wait for it.
+    const serialOut = createReadStream(`${fifoBase}.out`);
+    const serialIn = createWriteStream(`${fifoBase}.in`);
     const timer = setTimeout(() => qemu.kill('SIGKILL'), timeoutMs);
     qemu.stdout.on('data', (chunk: Buffer) => (diagnostics += chunk.toString('latin1')));
     qemu.stderr.on('data', (chunk: Buffer) => (diagnostics += chunk.toString('latin1')));
-    const connect = (attempt: number): void => {
-      const s = createConnection(socketPath);
-      s.on('error', () => {
-        if (attempt < 200) setTimeout(() => connect(attempt + 1), 50);
-      });
-      s.on('connect', () => (socket = s));
-      s.on('data', (chunk: Buffer) => {
-        output += chunk.toString('latin1');
-        // wait for the shell's prompt, then type (ash first queries the cursor position)
-        if (!typed && /Type 'poweroff'[\s\S]*# /.test(output)) {
-          typed = true;
-          setTimeout(() => s.write(`${command}\n`), 1000);
-        }
-      });
-    };
-    connect(0);
+    serialOut.on('data', (chunk: Buffer | string) => {
+      output += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+      // wait for the shell's prompt, then type (ash first queries the cursor position)
+      if (!typed && /Type 'poweroff'[\s\S]*# /.test(output)) {
+        typed = true;
+        setTimeout(() => serialIn.write(`${command}\n`), 1000);
+      }
+    });
     qemu.on('exit', (code) => {
       clearTimeout(timer);
-      socket?.destroy();
-      resolve({ output: output + diagnostics, code });
+      // Whatever QEMU wrote before it exited is still in the FIFO: read it, then close.
+      setTimeout(() => {
+        serialOut.destroy();
+        serialIn.destroy();
+        resolve({ output: output + diagnostics, code });
+      }, 200);
     });
   });
 }
@@ -171,7 +174,7 @@ describe.skipIf(!ready)('booting the Debian kernel with QEMU as the CPU', () => 
   }
 
   it('boots to the initramfs shell with our e820 map and ACPI tables, and powers off through \\_S5', { timeout: 300_000, retry: 2 }, async () => {
-    const run = await runQemu(prepare(), join(dir, 'serial-1.sock'), 'poweroff', 240_000);
+    const run = await runQemu(prepare(), join(dir, 'serial-1'), 'poweroff', 240_000);
     const log = run.output;
     expect(log).toMatch(/BIOS-e820: \[mem 0x0000000000000000-0x000000000009ffff\] usable/);
     expect(log).toMatch(/BIOS-e820: \[mem 0x00000000000a0000-0x00000000000fffff\] reserved/);
@@ -191,7 +194,7 @@ describe.skipIf(!ready)('booting the Debian kernel with QEMU as the CPU', () => 
   });
 
   it('resets the machine when told reboot (Linux tries the FADT reset register first)', { timeout: 300_000, retry: 2 }, async () => {
-    const run = await runQemu(prepare(), join(dir, 'serial-2.sock'), 'reboot', 240_000);
+    const run = await runQemu(prepare(), join(dir, 'serial-2'), 'reboot', 240_000);
     expect(run.output).toContain('reboot: Restarting system');
     expect(run.code).toBe(0); // -no-reboot: QEMU exits on the reset
   });
