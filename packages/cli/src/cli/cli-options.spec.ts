@@ -3,16 +3,16 @@ import { parseCommandLine } from './cli-options.js';
 
 describe('popek command line', () => {
   it('parses run with every option', () => {
-    const c = parseCommandLine(['run', '--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0', '--memory', '128', '--profile', 'microvm', '--serial', 'tcp:127.0.0.1:4555', '--clock', 'deterministic', '--no-reboot']);
+    const c = parseCommandLine(['run', '--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0', '--memory', '128', '--profile', 'microvm', '--cpu-mode', 'interpreter', '--serial', 'tcp:127.0.0.1:4555', '--clock', 'deterministic', '--no-reboot']);
     expect(c).toEqual({
       name: 'run',
       options: { kernel: 'k', initrd: 'i', append: 'console=ttyS0', memoryMiB: 128, profile: 'microvm', cpuMode: 'interpreter', mmu: 'direct', serial: 'tcp:127.0.0.1:4555', clock: 'deterministic', snapshotFile: 'popek.snapshot', noReboot: true },
     });
   });
 
-  it('defaults to the pc profile, 256 MiB, stdio serial and realtime clock', () => {
+  it('defaults to the pc profile, 256 MiB, binary translation, stdio serial and realtime clock', () => {
     const c = parseCommandLine(['run']);
-    expect(c.name === 'run' && c.options).toMatchObject({ memoryMiB: 256, profile: 'pc', serial: 'stdio', clock: 'realtime' });
+    expect(c.name === 'run' && c.options).toMatchObject({ memoryMiB: 256, profile: 'pc', cpuMode: 'bt', serial: 'stdio', clock: 'realtime' });
   });
 
   it.each([

@@ -69,8 +69,8 @@ Options of popek run:
   --append TEXT              kernel command line
   --memory MIB               guest RAM in MiB (default 256)
   --profile NAME             machine profile: pc (default) or microvm
-  --cpu-mode MODE            CPU technique: interpreter (default), bt,
-                             trap-emulate, trap-emulate-virtualizable
+  --cpu-mode MODE            CPU technique: bt (binary translation, default),
+                             interpreter, trap-emulate, trap-emulate-virtualizable
   --mmu STRATEGY             MMU strategy: direct (default)
   --serial SPEC              COM1: stdio (default), file:PATH, tcp:HOST:PORT or none
   --clock MODE               realtime (default) or deterministic
@@ -146,7 +146,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       ...(str('restore') !== undefined ? { restore: str('restore')! } : {}),
       memoryMiB,
       profile: str('profile') ?? 'pc',
-      cpuMode: str('cpu-mode') ?? 'interpreter',
+      cpuMode: str('cpu-mode') ?? 'bt',
       mmu: str('mmu') ?? 'direct',
       serial,
       clock: oneOf('clock', str('clock') ?? 'realtime', ['realtime', 'deterministic'] as const),
