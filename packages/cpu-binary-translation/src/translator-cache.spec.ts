@@ -4,6 +4,7 @@
  * 256 blocks.
  */
 import { SliceExit } from '@popek/core';
+import { seededRandom } from '@popek/testing';
 import { describe, expect, it } from 'vitest';
 import { WARMUP, archState, hasNasm, makeRig, regs, twin } from '../test/support/rig.js';
 
@@ -11,17 +12,12 @@ const STUBS = 3000;
 const STUB_BASE = 0x80000; // from the start of the image: the stubs go to 0x90000–0x9BB7F
 const ROUNDS = 5;
 
-/** A deterministic permutation of 0..n-1 (xorshift32, Fisher–Yates). */
+/** A deterministic permutation of 0..n-1 (Fisher–Yates over a seeded xorshift32). */
 function permutation(n: number, seed: number): number[] {
   const p = Array.from({ length: n }, (_, i) => i);
-  let x = seed >>> 0;
+  const next = seededRandom(seed);
   for (let i = n - 1; i > 0; i--) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    const j = x % (i + 1);
+    const j = next() % (i + 1);
     [p[i], p[j]] = [p[j]!, p[i]!];
   }
   return p;

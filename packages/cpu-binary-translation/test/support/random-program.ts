@@ -5,6 +5,7 @@
  * producers, short forward branches, PUSH/POP, calls within the page), run a random number of
  * times. The data area is {@link DATA} (EBP, never written by the body).
  */
+import { seededRandom } from '@popek/testing';
 import { WARMUP } from './rig.js';
 
 /** The data area the bodies use (EBP points at it). */
@@ -12,19 +13,6 @@ export const DATA = 0x40000;
 /** The loop counter and the saved EFLAGS. */
 export const COUNTER = DATA + 0x100;
 export const SAVED_FLAGS = DATA + 0x104;
-
-/** xorshift32. */
-export function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 const R32 = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi'];
 const R16 = ['ax', 'bx', 'cx', 'dx', 'si', 'di'];
@@ -129,7 +117,7 @@ export type BackEdge = 'jnz' | 'ret';
  * — a block that may loop on itself — or `push top; ret`), then EFLAGS saved and HLT.
  */
 export function randomProgram(seed: number, backEdge: BackEdge): string {
-  const next = xorshift(Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995);
+  const next = seededRandom(Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995);
   const body = randomBody(next);
   const init = R32.map((r) => `mov ${r}, ${next() | 0}`).join('\n    ');
   const iterations = 3 + (next() % 40);
