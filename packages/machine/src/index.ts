@@ -9,4 +9,5 @@ export { PC_DEFAULT_CMDLINE, pcProfile } from './pc-profile.js';
 export { MICROVM_DEFAULT_CMDLINE, microvmChipsetPlugin, microvmProfile } from './microvm-profile.js';
 export { BUILTIN_PROFILES, findProfile, type BuiltinProfile } from './profiles.js';
 export { MEMORY_LIMITS_MIB, createMachine, hostModule, type MachineConfig } from './machine-config.js';
+export { BUILTIN_SERIAL_TIMING, builtinSerialPlugin } from './builtin-serial.js';
 export { BUILTIN_CPU_MODES, findCpuMode, type BuiltinCpuMode } from './cpu-modes.js';

@@ -1,4 +1,4 @@
-import { BufferCharBackend, PopekError, profileProblems } from '@popek/core';
+import { BufferCharBackend, PopekError, profileProblems, type MachineProfile } from '@popek/core';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from './machine-config.js';
 import { microvmProfile } from './microvm-profile.js';
@@ -24,6 +24,60 @@ function tinyBzImage(): Uint8Array {
   v.setUint32(0x260, 0x10_0000, true); // init_size
   image[(setupSects + 1) * 512] = 0xf4; // hlt
   return image;
+}
+
+/**
+ * A Multiboot kernel, assembled by hand, that uses COM1 as a polling driver does, with the UART as
+ * reset left it (FIFOs off): writes 'A' to THR, reads LSR at once, waits for TEMT, then sends one
+ * digit telling what that first read said — bit 0 THRE, bit 1 TEMT ('3': both set, '0': neither)
+ * — waits for TEMT again and halts.
+ */
+function lsrProbeKernel(): Uint8Array {
+  const base = 0x10_0000;
+  const header = new Uint32Array([0x1bad_b002, 0x0001_0000, 0, base, base, 0, 0, base + 32]);
+  header[2] = (-(header[0]! + header[1]!)) >>> 0;
+  const code = [
+    0x66, 0xba, 0xf8, 0x03, // mov dx, 0x3f8 (THR)
+    0xb0, 0x41, //             mov al, 'A'
+    0xee, //                   out dx, al
+    0x66, 0xba, 0xfd, 0x03, // mov dx, 0x3fd (LSR)
+    0xec, //                   in al, dx
+    0x88, 0xc3, //             mov bl, al
+    0xec, //                   1: in al, dx
+    0xa8, 0x40, //             test al, 0x40 (TEMT)
+    0x74, 0xfb, //             jz 1b
+    0x88, 0xd8, //             mov al, bl
+    0xc0, 0xe8, 0x05, //       shr al, 5
+    0x24, 0x03, //             and al, 3
+    0x04, 0x30, //             add al, '0'
+    0x66, 0xba, 0xf8, 0x03, // mov dx, 0x3f8
+    0xee, //                   out dx, al
+    0x66, 0xba, 0xfd, 0x03, // mov dx, 0x3fd
+    0xec, //                   2: in al, dx
+    0xa8, 0x40, //             test al, 0x40
+    0x74, 0xfb, //             jz 2b
+    0xfa, 0xf4, //             cli; hlt
+  ];
+  const image = new Uint8Array(32 + code.length);
+  image.set(new Uint8Array(header.buffer), 0);
+  image.set(code, 32);
+  return image;
+}
+
+/** What the LSR probe kernel prints on `profile`'s COM1 with the given serial timing. */
+function probeLsr(profile: string, serialTiming?: 'fast' | 'realistic'): string {
+  const serial = new BufferCharBackend();
+  const machine = createMachine({
+    profile,
+    memoryMiB: 32,
+    boot: { kind: 'multiboot', kernel: lsrProbeKernel(), cmdline: '' },
+    clock: 'deterministic',
+    serial,
+    ...(serialTiming !== undefined ? { serialTiming } : {}),
+  });
+  machine.runInstructions(10_000_000);
+  machine.dispose();
+  return serial.text;
 }
 
 describe('built-in profiles', () => {
@@ -67,5 +121,56 @@ describe('createMachine', () => {
     expect(() =>
       createMachine({ profile: 'pc', memoryMiB: 16, boot: { kind: 'linux', kernel: tinyBzImage(), initrd: new Uint8Array(20 << 20), cmdline: '' } }),
     ).toThrow(PopekError);
+  });
+});
+
+describe('serial timing', () => {
+  it.each(['pc', 'microvm'])('%s transmits at once by default: THRE and TEMT read 1 right after a THR write', (profile) => {
+    expect(probeLsr(profile)).toBe('A3');
+    expect(probeLsr(profile, 'fast')).toBe('A3');
+  });
+
+  it.each(['pc', 'microvm'])("%s paces the line with serialTiming 'realistic': THRE and TEMT read 0 right after a THR write", (profile) => {
+    expect(probeLsr(profile, 'realistic')).toBe('A0');
+  });
+
+  it('keeps the profile otherwise as it is: COM1 with id com1, in the same place', () => {
+    const machine = createMachine({ profile: 'pc', memoryMiB: 32, boot: { kind: 'multiboot', kernel: lsrProbeKernel(), cmdline: '' }, serialTiming: 'realistic' });
+    expect(machine.profile.plugins.map((p) => p.id)).toEqual(pcProfile.plugins.map((p) => p.id));
+    expect(machine.devices.map((d) => d.id)).toContain('com1');
+    machine.dispose();
+  });
+
+  it('refuses a timing that is neither fast nor realistic with one clear message', () => {
+    let error: unknown;
+    try {
+      createMachine({ profile: 'pc', memoryMiB: 32, boot: { kind: 'multiboot', kernel: lsrProbeKernel(), cmdline: '' }, serialTiming: 'slow' as 'fast' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PopekError);
+    expect((error as PopekError).code).toBe('serial-timing-invalid');
+    expect((error as Error).message).toBe("The serial timing must be 'fast' or 'realistic'; 'slow' is neither.");
+  });
+
+  it('refuses serialTiming with a profile object: the profile configures its serial plugin itself', () => {
+    const own: MachineProfile = { ...pcProfile, id: 'my-pc' };
+    let error: unknown;
+    try {
+      createMachine({ profile: own, memoryMiB: 32, boot: { kind: 'multiboot', kernel: lsrProbeKernel(), cmdline: '' }, serialTiming: 'realistic' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PopekError);
+    expect((error as PopekError).code).toBe('serial-timing-invalid');
+    expect((error as Error).message).toMatch(/^The serialTiming option applies only to the built-in profiles \(pc, microvm\), not to the profile 'my-pc'\./);
+    expect((error as Error).message).toContain('configures its serial plugin itself');
+  });
+
+  it('leaves a profile object without serialTiming as it is', () => {
+    const own: MachineProfile = { ...pcProfile, id: 'my-pc' };
+    const machine = createMachine({ profile: own, memoryMiB: 32, boot: { kind: 'multiboot', kernel: lsrProbeKernel(), cmdline: '' } });
+    expect(machine.profile.plugins).toEqual(own.plugins);
+    machine.dispose();
   });
 });

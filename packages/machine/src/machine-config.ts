@@ -8,11 +8,12 @@ import {
   type MachineProfile,
   type PluginDescriptor,
 } from '@popek/core';
-import { charBackendModule } from '@popek/dev-serial';
+import { DEV_SERIAL_PLUGIN_ID, charBackendModule, type SerialTiming } from '@popek/dev-serial';
 import { BusOptions, PciIrqRouting } from '@popek/bus';
 import { CpuOptions } from '@popek/cpu-x86';
 import { CmosOptions, PicOptions } from '@popek/dev-pc';
 import { AcpiOptions, BootOptions, type BootOptions as BootImage } from '@popek/firmware';
+import { builtinSerialPlugin } from './builtin-serial.js';
 import { findCpuMode } from './cpu-modes.js';
 import { findProfile } from './profiles.js';
 
@@ -32,6 +33,14 @@ export interface MachineConfig {
   readonly startTimeSeconds?: number;
   /** COM1's backend (default: none — output discarded). */
   readonly serial?: CharBackend;
+  /**
+   * How COM1 paces its line, for a built-in profile (default `fast`: a character written to THR is
+   * on the wire at once, as in QEMU, v86 and Firecracker; see `BUILTIN_SERIAL_TIMING`).
+   * `realistic` sends one character per character time at the programmed baud rate, with THRE and
+   * TEMT behaving as on the chip. A profile object configures its serial plugin itself: giving
+   * this option with one is an error.
+   */
+  readonly serialTiming?: SerialTiming;
   /** Whether to write ACPI tables (default: what the profile says). */
   readonly acpi?: boolean;
   /** CPU options (CPUID model; a policy here overrides the CPU mode). */
@@ -80,8 +89,9 @@ export function hostModule(config: MachineConfig, acpi: boolean): ContainerModul
  * Builds a machine from a configuration: validates the memory size, resolves the profile, binds
  * the host options and assembles the container.
  *
- * @throws `PopekError` for an unknown profile, a memory size out of range, a bad boot image
- *   (from the firmware), or an invalid profile
+ * @throws `PopekError` for an unknown profile, a memory size out of range, a serial timing that is
+ *   not `fast` or `realistic` or that comes with a profile object (`serial-timing-invalid`), a bad
+ *   boot image (from the firmware), or an invalid profile
  */
 export function createMachine(config: MachineConfig): Machine {
   const { min, max } = MEMORY_LIMITS_MIB;
@@ -89,7 +99,7 @@ export function createMachine(config: MachineConfig): Machine {
     throw new PopekError('memory-invalid', `Guest memory must be a whole number of MiB from ${min} to ${max}; ${config.memoryMiB} is not.`);
   }
   const builtin = typeof config.profile === 'string' ? findProfile(config.profile) : undefined;
-  const base = builtin?.profile ?? (config.profile as MachineProfile);
+  const base = builtin !== undefined ? withSerialTiming(builtin.profile, config.serialTiming) : checkNoSerialTiming(config);
   const mode = typeof config.cpuMode === 'string' ? findCpuMode(config.cpuMode) : undefined;
   const modePlugin = mode !== undefined ? mode.plugin : (config.cpuMode as PluginDescriptor | undefined);
   const profile: MachineProfile = modePlugin === undefined ? base : { ...base, plugins: [...base.plugins, modePlugin] };
@@ -109,4 +119,27 @@ export function createMachine(config: MachineConfig): Machine {
     identity: { memoryMiB: config.memoryMiB, acpi },
     onTripleFault: config.onTripleFault ?? 'reset',
   });
+}
+
+/** A built-in profile whose serial plugin has the timing asked for (the profile itself when none is). */
+function withSerialTiming(profile: MachineProfile, timing: SerialTiming | undefined): MachineProfile {
+  if (timing === undefined) return profile;
+  if (timing !== 'fast' && timing !== 'realistic') {
+    throw new PopekError('serial-timing-invalid', `The serial timing must be 'fast' or 'realistic'; '${String(timing)}' is neither.`);
+  }
+  const serial = builtinSerialPlugin(timing);
+  return { ...profile, plugins: profile.plugins.map((p) => (p.id === DEV_SERIAL_PLUGIN_ID ? serial : p)) };
+}
+
+/** A profile object, provided the configuration does not also ask for a serial timing. */
+function checkNoSerialTiming(config: MachineConfig): MachineProfile {
+  const profile = config.profile as MachineProfile;
+  if (config.serialTiming !== undefined) {
+    throw new PopekError(
+      'serial-timing-invalid',
+      `The serialTiming option applies only to the built-in profiles (pc, microvm), not to the profile '${String(profile?.id)}'. ` +
+        `A profile of your own configures its serial plugin itself, for example with serialPlugin({ ports: [{ index: 1 }], timing: '${String(config.serialTiming)}' }) from '@popek/dev-serial/plugin'.`,
+    );
+  }
+  return profile;
 }

@@ -2,20 +2,21 @@ import type { MachineProfile } from '@popek/core';
 import { plugin as bus } from '@popek/bus/plugin';
 import { plugin as cpu } from '@popek/cpu-x86/plugin';
 import { plugin as chipset } from '@popek/dev-pc/plugin';
-import { plugin as serial } from '@popek/dev-serial/plugin';
 import { plugin as firmware } from '@popek/firmware/plugin';
 import { plugin as mmu } from '@popek/mmu/plugin';
+import { builtinSerialPlugin } from './builtin-serial.js';
 
 /**
  * The `pc` profile: an i440FX/PIIX3-class PC with no BIOS. In dependency order: the bus (memory
  * map, ports, PCI), the MMU, the CPU, the chipset (PIC pair, PIT, RTC/CMOS, i8042, port 0x92,
- * 0xCF9 reset, ACPI PM), COM1, and the firmware that loads the kernel and writes the ACPI tables.
+ * 0xCF9 reset, ACPI PM), COM1 (with `fast` line pacing: see `BUILTIN_SERIAL_TIMING`), and the
+ * firmware that loads the kernel and writes the ACPI tables.
  * Device issues add their plugins to this list (IDE, VGA, virtio-net, USB).
  */
 export const pcProfile: MachineProfile = {
   id: 'pc',
   description: 'PC (i440FX/PIIX3-class chipset, ACPI, COM1, direct kernel boot)',
-  plugins: [bus, mmu, cpu, chipset, serial, firmware],
+  plugins: [bus, mmu, cpu, chipset, builtinSerialPlugin(), firmware],
 };
 
 /**
