@@ -3,16 +3,21 @@ import { parseCommandLine } from './cli-options.js';
 
 describe('popek command line', () => {
   it('parses run with every option', () => {
-    const c = parseCommandLine(['run', '--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0', '--memory', '128', '--profile', 'microvm', '--cpu-mode', 'interpreter', '--serial', 'tcp:127.0.0.1:4555', '--clock', 'deterministic', '--no-reboot']);
+    const c = parseCommandLine(['run', '--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0', '--memory', '128', '--profile', 'microvm', '--cpu-mode', 'interpreter', '--serial', 'tcp:127.0.0.1:4555', '--serial-timing', 'realistic', '--clock', 'deterministic', '--no-reboot']);
     expect(c).toEqual({
       name: 'run',
-      options: { kernel: 'k', initrd: 'i', append: 'console=ttyS0', memoryMiB: 128, profile: 'microvm', cpuMode: 'interpreter', mmu: 'direct', serial: 'tcp:127.0.0.1:4555', clock: 'deterministic', snapshotFile: 'popek.snapshot', noReboot: true },
+      options: { kernel: 'k', initrd: 'i', append: 'console=ttyS0', memoryMiB: 128, profile: 'microvm', cpuMode: 'interpreter', mmu: 'direct', serial: 'tcp:127.0.0.1:4555', serialTiming: 'realistic', clock: 'deterministic', snapshotFile: 'popek.snapshot', noReboot: true },
     });
   });
 
-  it('defaults to the pc profile, 256 MiB, binary translation, stdio serial and realtime clock', () => {
+  it('defaults to the pc profile, 256 MiB, binary translation, stdio serial with fast timing and realtime clock', () => {
     const c = parseCommandLine(['run']);
-    expect(c.name === 'run' && c.options).toMatchObject({ memoryMiB: 256, profile: 'pc', cpuMode: 'bt', serial: 'stdio', clock: 'realtime' });
+    expect(c.name === 'run' && c.options).toMatchObject({ memoryMiB: 256, profile: 'pc', cpuMode: 'bt', serial: 'stdio', serialTiming: 'fast', clock: 'realtime' });
+  });
+
+  it.each(['fast', 'realistic'] as const)('takes --serial-timing %s', (timing) => {
+    const c = parseCommandLine(['run', '--serial-timing', timing]);
+    expect(c.name === 'run' && c.options.serialTiming).toBe(timing);
   });
 
   it.each([
@@ -24,6 +29,8 @@ describe('popek command line', () => {
     [['run', '--initrd', 'x'], '--initrd needs --kernel'],
     [['run', '--serial', 'usb'], "--serial takes stdio, none, file:PATH or tcp:HOST:PORT; 'usb' is none of them."],
     [['run', '--clock', 'fast'], "--clock must be one of realtime, deterministic; 'fast' is not."],
+    [['run', '--serial-timing', 'slow'], "--serial-timing must be one of fast, realistic; 'slow' is not."],
+    [['run', '--serial-timing'], '--serial-timing needs a value.'],
     [['run', 'extra'], "unexpected argument 'extra'."],
     [['guest', 'eat'], "'popek guest' takes 'fetch' or 'path', not 'eat'."],
   ])('rejects %j with one clear message', (argv, message) => {

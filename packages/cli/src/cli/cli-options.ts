@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { PopekError } from '@popek/core';
+import type { SerialTiming } from '@popek/dev-serial';
 
 /** What `popek run` was asked to do. */
 export interface RunOptions {
@@ -19,6 +20,8 @@ export interface RunOptions {
   readonly mmu: string;
   /** Where COM1 goes: `stdio`, `file:PATH`, `tcp:HOST:PORT` or `none`. */
   readonly serial: string;
+  /** How COM1 paces its line: at once (`fast`), or at the programmed baud rate (`realistic`). */
+  readonly serialTiming: SerialTiming;
   /** Guest time: follows host time, or follows executed instructions. */
   readonly clock: 'realtime' | 'deterministic';
   /** A snapshot to continue from. */
@@ -73,6 +76,8 @@ Options of popek run:
                              interpreter, trap-emulate, trap-emulate-virtualizable
   --mmu STRATEGY             MMU strategy: direct (default)
   --serial SPEC              COM1: stdio (default), file:PATH, tcp:HOST:PORT or none
+  --serial-timing MODE       COM1's line pacing: fast (default; characters go out at
+                             once) or realistic (one per character time at the baud rate)
   --clock MODE               realtime (default) or deterministic
   --restore FILE             continue from a snapshot taken with Ctrl-A S
   --snapshot-file FILE       where Ctrl-A S saves (default popek.snapshot)
@@ -124,6 +129,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     'cpu-mode': { type: 'string' },
     mmu: { type: 'string' },
     serial: { type: 'string' },
+    'serial-timing': { type: 'string' },
     clock: { type: 'string' },
     restore: { type: 'string' },
     'snapshot-file': { type: 'string' },
@@ -149,6 +155,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       cpuMode: str('cpu-mode') ?? 'bt',
       mmu: str('mmu') ?? 'direct',
       serial,
+      serialTiming: oneOf<SerialTiming>('serial-timing', str('serial-timing') ?? 'fast', ['fast', 'realistic']),
       clock: oneOf('clock', str('clock') ?? 'realtime', ['realtime', 'deterministic'] as const),
       snapshotFile: str('snapshot-file') ?? 'popek.snapshot',
       noReboot: v['no-reboot'] === true,

@@ -89,6 +89,7 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
     // The guest's RTC starts at the host's time in realtime mode; deterministic runs use a fixed date.
     ...(options.clock === 'realtime' ? { startTimeSeconds: Math.floor(Date.now() / 1000) } : {}),
     serial,
+    serialTiming: options.serialTiming,
     onTripleFault: options.noReboot ? 'stop' : 'reset',
   });
   const m = machine;
