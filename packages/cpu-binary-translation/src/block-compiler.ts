@@ -674,6 +674,58 @@ export class BlockCompiler {
     this.#exits.push({ kind: ExitKind.Mode, target: -1 });
   }
 
+  /**
+   * One string instruction without REP (MOVS, CMPS, STOS, LODS, SCAS; 32-bit addressing, which
+   * the caller checked): one element, then ESI and/or EDI stepped by the size, down when DF is
+   * set. The index registers change only after every access has succeeded, so a fault leaves
+   * them as they were. (REP forms run in the interpreter, which splits them into chunks.)
+   */
+  #string(index: number, size: number): boolean {
+    const src: RmOperand = { reg: -1, ea: 'r6', seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
+    const dst: RmOperand = { reg: -1, ea: 'r7', seg: ES };
+    const step = this.#temp('sd');
+    // DF is never held lazily: CLD and STD run in the interpreter, which writes cpu.flags.
+    this.#emit(`${step} = (cpu.flags & 1024) !== 0 ? ${-size} : ${size};`);
+    const stepSi = (): void => this.#setReg(6, 4, `(r6 + ${step}) | 0`);
+    const stepDi = (): void => this.#setReg(7, 4, `(r7 + ${step}) | 0`);
+    switch (index & ~1) {
+      case 0xa4: {
+        const v = this.#load(src, size);
+        this.#store(dst, size, v);
+        stepSi();
+        stepDi();
+        return true;
+      }
+      case 0xa6: {
+        // Both loads get the instruction's one load local: keep the first in its own.
+        const a = this.#temp('cs');
+        this.#emit(`${a} = ${this.#load(src, size)};`);
+        const b = this.#load(dst, size);
+        this.#alu(7, size, a, b);
+        stepSi();
+        stepDi();
+        return true;
+      }
+      case 0xaa: {
+        const t = this.#temp('mv');
+        this.#emit(`${t} = ${this.#reg(0, size)};`);
+        this.#store(dst, size, t);
+        stepDi();
+        return true;
+      }
+      case 0xac:
+        this.#setReg(0, size, this.#load(src, size));
+        stepSi();
+        return true;
+      default: {
+        const m = this.#load(dst, size);
+        this.#alu(7, size, this.#reg(0, size), m);
+        stepDi();
+        return true;
+      }
+    }
+  }
+
   #emitInstruction(off: number): void {
     const insn = this.#insn;
     const form = insn.form;
@@ -923,6 +975,17 @@ export class BlockCompiler {
         }
         return true;
       }
+      case 0xa4:
+      case 0xa5:
+      case 0xa6:
+      case 0xa7:
+      case 0xaa:
+      case 0xab:
+      case 0xac:
+      case 0xad:
+      case 0xae:
+      case 0xaf:
+        return this.#string(index, (index & 1) === 0 ? 1 : osz);
       case 0xc6:
       case 0xc7: {
         const size = index === 0xc6 ? 1 : osz;

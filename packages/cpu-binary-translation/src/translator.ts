@@ -252,7 +252,9 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       if (b === undefined) {
         b = this.#lookup(cpu);
         this.#cLookedUp.value++;
-        if (b !== undefined && prev !== undefined && prev.valid && prev.exits[exitId]!.kind !== ExitKind.Mode && b.mode === prev.mode) {
+        // Only compiled blocks are chained: a cold block must come through the lookup, which counts
+        // its visits towards translation.
+        if (b?.fn !== undefined && prev !== undefined && prev.valid && prev.exits[exitId]!.kind !== ExitKind.Mode && b.mode === prev.mode) {
           prev.next[exitId] = b;
         }
       }
