@@ -92,6 +92,9 @@ export class CoreClock implements Snapshotable {
   /** Retired instructions at the last re-base (deterministic). */
   #retiredBase = 0;
   #next = Infinity;
+  /** Deterministic mode: guest time at which the running slice ends (`Infinity` between slices). */
+  #sliceEndNs = Infinity;
+  #onEarlierDeadline: (() => void) | undefined;
 
   /**
    * @param options - mode and instruction rate
@@ -151,10 +154,40 @@ export class CoreClock implements Snapshotable {
     return timer;
   }
 
-  /** Arms `timer` to fire at guest time `deadlineNs` (replacing any earlier deadline). */
+  /**
+   * Arms `timer` to fire at guest time `deadlineNs` (replacing any earlier deadline). In
+   * deterministic mode, a deadline before the end of the running slice ends the slice at the next
+   * instruction boundary (see {@link onEarlierDeadline}), so the timer fires on the instruction
+   * its deadline names however the host slices the run.
+   */
   arm(timer: Timer, deadlineNs: number): void {
     timer.deadline = deadlineNs;
     if (deadlineNs < this.#next) this.#next = deadlineNs;
+    if (deadlineNs < this.#sliceEndNs) {
+      this.#sliceEndNs = Infinity;
+      this.#onEarlierDeadline?.();
+    }
+  }
+
+  /**
+   * Sets what the clock calls when a timer is armed, during a slice, for before the slice's end
+   * (the machine asks the CPU to end the slice). Deterministic mode only.
+   */
+  onEarlierDeadline(callback: () => void): void {
+    this.#onEarlierDeadline = callback;
+  }
+
+  /**
+   * The machine starts a slice of `instructions` instructions (deterministic mode: a timer armed
+   * for before its end ends it early; realtime mode: nothing).
+   */
+  sliceStarted(instructions: number): void {
+    if (this.mode === 'deterministic') this.#sliceEndNs = this.nowNs() + instructions * this.nsPerInstruction;
+  }
+
+  /** The machine's slice ended. */
+  sliceEnded(): void {
+    this.#sliceEndNs = Infinity;
   }
 
   /** Arms `timer` to fire `delayNs` from now. */

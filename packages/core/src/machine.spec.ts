@@ -17,6 +17,8 @@ class CountingCpu implements Processor {
   readonly stateType = 'test:CountingCpu';
   readonly stateVersion = 1;
   count = 0;
+  /** Called after each instruction (a device access the test makes at a chosen count). */
+  onInstruction: ((count: number) => void) | undefined;
   haltAt = Infinity;
   powerOffAt = Infinity;
   halted = false;
@@ -32,6 +34,7 @@ class CountingCpu implements Processor {
     if (this.halted) return SliceExit.Halted;
     for (let i = 0; i < max; i++) {
       this.count++;
+      this.onInstruction?.(this.count);
       if (this.count === this.powerOffAt) this.power.powerOff();
       if (this.count === this.haltAt) {
         this.halted = true;
@@ -219,6 +222,25 @@ describe('machine', () => {
     const retired = machine.runInstructions(5_000_000);
     expect(retired).toBe(10);
     expect(machine.clock.nowNs()).toBeGreaterThanOrEqual(5_000_000);
+  });
+
+  it('in deterministic mode, a timer armed during a slice fires on its instruction however the host slices the run', () => {
+    const run = (sliceInstructions: number, chunk: number) => {
+      const m = Machine.build(makeProfile([]), { clock: { mode: 'deterministic', instructionsPerSecond: 1e9 }, sliceInstructions });
+      const cpu = m.processor as CountingCpu;
+      const fired: number[] = [];
+      const oneShot = m.clock.createTimer('one-shot', () => fired.push(cpu.count));
+      // A guest access at instruction 1000 arms a device timer 250 instructions ahead, well
+      // inside the slice that is running.
+      cpu.onInstruction = (count) => {
+        if (count === 1000 || count === 50_000) m.clock.armIn(oneShot, 250);
+      };
+      while (cpu.count < 100_000) m.runInstructions(chunk);
+      return fired;
+    };
+    expect(run(200_000, 100_000)).toEqual([1250, 50_250]);
+    expect(run(200_000, 7)).toEqual([1250, 50_250]);
+    expect(run(4096, 100_000)).toEqual([1250, 50_250]);
   });
 
   it('gives identical results for identical runs in deterministic mode', () => {

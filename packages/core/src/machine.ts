@@ -128,7 +128,11 @@ export class Machine {
   #resolve(container: Container): void {
 
     this.processor = container.isBound(Processor) ? container.get(Processor) : undefined;
-    if (this.processor !== undefined) this.clock.setInstructionCounter(this.processor);
+    if (this.processor !== undefined) {
+      const cpu = this.processor;
+      this.clock.setInstructionCounter(cpu);
+      this.clock.onEarlierDeadline(() => cpu.requestExit());
+    }
     this.devices = container.isBound(DeviceContribution) ? container.getAll(DeviceContribution) : [];
     if (this.devices.length > 0) {
       const host = container.get(DeviceHost);
@@ -361,7 +365,14 @@ export class Machine {
   #runOneSlice(budget: number): number {
     const cpu = this.#requireProcessor();
     const untilDeadline = this.clock.instructionsUntilNextDeadline();
-    const exit = cpu.runSlice(Math.max(1, Math.min(budget, untilDeadline)));
+    const instructions = Math.max(1, Math.min(budget, untilDeadline));
+    this.clock.sliceStarted(instructions);
+    let exit: SliceExit;
+    try {
+      exit = cpu.runSlice(instructions);
+    } finally {
+      this.clock.sliceEnded();
+    }
     this.clock.runDue();
     this.#handleRequests();
     if (exit === SliceExit.Halted && this.#exit === undefined) {
