@@ -92,8 +92,11 @@ export class CoreClock implements Snapshotable {
   /** Retired instructions at the last re-base (deterministic). */
   #retiredBase = 0;
   #next = Infinity;
-  /** Deterministic mode: guest time at which the running slice ends (`Infinity` between slices). */
-  #sliceEndNs = Infinity;
+  /**
+   * Deterministic mode: guest time at which the running slice ends. `-Infinity` between slices and
+   * in realtime mode, where arming a timer never ends a slice.
+   */
+  #sliceEndNs = -Infinity;
   #onEarlierDeadline: (() => void) | undefined;
 
   /**
@@ -164,7 +167,7 @@ export class CoreClock implements Snapshotable {
     timer.deadline = deadlineNs;
     if (deadlineNs < this.#next) this.#next = deadlineNs;
     if (deadlineNs < this.#sliceEndNs) {
-      this.#sliceEndNs = Infinity;
+      this.#sliceEndNs = -Infinity;
       this.#onEarlierDeadline?.();
     }
   }
@@ -187,7 +190,7 @@ export class CoreClock implements Snapshotable {
 
   /** The machine's slice ended. */
   sliceEnded(): void {
-    this.#sliceEndNs = Infinity;
+    this.#sliceEndNs = -Infinity;
   }
 
   /** Arms `timer` to fire `delayNs` from now. */

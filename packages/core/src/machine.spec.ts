@@ -243,6 +243,25 @@ describe('machine', () => {
     expect(run(4096, 100_000)).toEqual([1250, 50_250]);
   });
 
+  it('in realtime mode, arming a timer during a slice does not end the slice (timers fire between slices)', () => {
+    const m = Machine.build(makeProfile([]), { clock: { mode: 'realtime' }, hostTime: { now: () => 0 }, sliceInstructions: 10_000 });
+    const cpu = m.processor as CountingCpu;
+    const timer = m.clock.createTimer('one-shot', () => {});
+    cpu.onInstruction = (count) => {
+      if (count % 1000 === 0) m.clock.armIn(timer, 250);
+    };
+    const exits: SliceExit[] = [];
+    const runSlice = cpu.runSlice.bind(cpu);
+    cpu.runSlice = (max) => {
+      const exit = runSlice(max);
+      exits.push(exit);
+      return exit;
+    };
+    m.runInstructions(30_000);
+    expect(cpu.count).toBe(30_000);
+    expect(exits).toEqual([SliceExit.Budget, SliceExit.Budget, SliceExit.Budget]);
+  });
+
   it('gives identical results for identical runs in deterministic mode', () => {
     const run = () => {
       const m = Machine.build(makeProfile([]), { clock: { mode: 'deterministic' } });
