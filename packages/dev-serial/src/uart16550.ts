@@ -426,7 +426,7 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
     const old = this.#mcr;
     this.#mcr = mcr;
     this.#updateModemInputs();
-    if (old & Mcr.LOOP && !(mcr & Mcr.LOOP)) this.#roomFreed();
+    if (old & Mcr.LOOP && !(mcr & Mcr.LOOP)) this.#roomFreed(this.#charNs);
     this.#update();
   }
 
@@ -597,13 +597,19 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
     this.#fifoError = false;
     this.#timeoutInterrupt = false;
     this.#clock.cancel(this.#timeoutTimer);
-    this.#roomFreed();
+    this.#roomFreed(this.#charNs);
   }
 
-  /** The receiver has room again: if the backend was refused, ask it once the line is free. */
-  #roomFreed(): void {
+  /**
+   * The receiver has room again: if the backend was refused, ask it once the line is free — at
+   * once when the guest made the room by reading (it is draining the receiver), one character time
+   * later when a FIFO reset or the end of loopback made it (the next character takes that long to
+   * arrive). A driver that resets the FIFO several times while it starts the port, as Linux's 8250
+   * driver does, so does not have held host input poured into a FIFO it is about to clear.
+   */
+  #roomFreed(delayNs = 0): void {
     if (this.#backendWaiting && !this.#rxTimer.armed && !(this.#mcr & Mcr.LOOP)) {
-      this.#rxDeadlineNs = this.#clock.nowNs();
+      this.#rxDeadlineNs = this.#clock.nowNs() + delayNs;
       this.#clock.arm(this.#rxTimer, this.#rxDeadlineNs);
     }
   }
@@ -625,12 +631,13 @@ export class Uart16550 implements Device, IoHandler, CharReceiver, LifecycleCont
 
   /**
    * How many host bytes the receiver takes now: none in loopback (the serial input is
-   * disconnected) or while full; otherwise the free FIFO space in fast mode, or one character per
-   * character time in realistic mode.
+   * disconnected), while full, or until the line is free again (a character in progress in
+   * realistic mode, one character time after a FIFO reset in both modes); otherwise the free FIFO
+   * space in fast mode, or one character per character time in realistic mode.
    */
   canAccept(): number {
     const room = this.#mcr & Mcr.LOOP ? 0 : this.#capacity() - this.#rxCount;
-    if (room <= 0 || (!this.#fast && this.#rxTimer.armed)) {
+    if (room <= 0 || this.#rxTimer.armed) {
       this.#backendWaiting = true;
       return 0;
     }
