@@ -67,6 +67,19 @@ describe.skipIf(!hasNasm)('binary translator: cache capacity', () => {
     expect(bt.metrics.value('bt.blocks_invalidated')).toBeGreaterThanOrEqual(4 * 256);
   });
 
+  it('blocks not yet hot do not fill the cache: 3000 blocks run five times each flush nothing', () => {
+    // With a threshold of 50 visits no stub is ever translated; their visit counters (four times
+    // the capacity at most) are dropped on their own, and the translated warm-up loop stays.
+    const { source, expectedEax } = program();
+    const r = makeRig('bt', { bt: { maxBlocks: 256, hotThreshold: 50 } });
+    r.load(source);
+    expect(r.run()).toBe(SliceExit.Halted);
+    expect(regs(r).eax).toBe(expectedEax);
+    expect(r.metrics.value('bt.invalidations', { cause: 'capacity' })).toBe(0);
+    expect(r.translator!.cachedBlocks).toBeGreaterThan(0);
+    expect(r.translator!.cachedBlocks).toBeLessThan(10);
+  });
+
   it('with a cache large enough, the second and later rounds run from the cache', () => {
     const { source, expectedEax } = program();
     const r = makeRig('bt', { bt: { maxBlocks: 4096 } });

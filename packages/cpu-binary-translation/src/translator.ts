@@ -18,7 +18,9 @@ import { BlockCompiler, ExitKind, ModeBit, scanBlock, type ExitSpec } from './bl
 export interface BinaryTranslationOptions {
   /**
    * Most translated blocks kept at once (default 32768). When the cache is full it is flushed
-   * whole (`bt.invalidations{cause="capacity"}`), as v86 and QEMU do.
+   * whole (`bt.invalidations{cause="capacity"}`), as v86 and QEMU do. Blocks not yet hot (a
+   * visit count each) do not count; when there are four times as many of them, they alone are
+   * dropped.
    */
   readonly maxBlocks?: number;
   /**
@@ -39,6 +41,9 @@ export interface BinaryTranslationOptions {
 
 /** The binary translator's options. */
 export const BinaryTranslationOptions = serviceId<BinaryTranslationOptions>('@popek/cpu-binary-translation:Options');
+
+/** Cold blocks (visit counters) kept, as a multiple of the translation capacity. */
+const COLD_FACTOR = 4;
 
 /** Instructions interpreted at a time where nothing can be translated (real mode, v8086). */
 const INTERPRET_CHUNK = 256;
@@ -133,6 +138,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   readonly #pages = new Map<number, Block[]>();
   readonly #pageInvalidations = new Map<number, number>();
   #running: Block | undefined;
+  /** Translations alive (compiled blocks on traced pages). */
+  #translated = 0;
   #ownTrace = false;
   /** The last lookup failed for one instruction only (a TLB fill that faults, a page that is not RAM). */
   #interpretOne = false;
@@ -193,7 +200,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
 
   /** Translated blocks currently cached. */
   get cachedBlocks(): number {
-    return this.#map.size;
+    return this.#translated;
   }
 
   /** Guest pages currently holding translated code (write-traced). */
@@ -351,7 +358,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     if (gpa < 0) return undefined;
     const gfn = gpa >>> 12;
     if ((this.#pageInvalidations.get(gfn) ?? 0) >= this.#options.maxPageInvalidations) return undefined;
-    if (this.#map.size >= this.#options.maxBlocks) this.#flush(this.#cInvalidCapacity);
+    if (this.#map.size >= COLD_FACTOR * this.#options.maxBlocks) this.#dropCold();
     b = new Block(key, eip, mode, hostPage, gfn);
     b.hits = 1;
     // While cold, the block is interpreted as many instructions as it would hold.
@@ -362,6 +369,12 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   }
 
   #compile(b: Block): void {
+    if (this.#translated >= this.#options.maxBlocks) {
+      this.#flush(this.#cInvalidCapacity);
+      // The block being made hot starts the new cache.
+      b.valid = true;
+      this.#map.set(b.key, b);
+    }
     let blocks = this.#pages.get(b.gfn);
     if (blocks === undefined) {
       this.#ownTrace = true;
@@ -391,6 +404,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     b.exits = compiled.exits;
     b.next = new Array<Block | undefined>(compiled.exits.length).fill(undefined);
     blocks.push(b);
+    this.#translated++;
     this.#cTranslations.value++;
     this.#cTranslatedInstructions.value += compiled.count;
   }
@@ -401,8 +415,14 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       if (this.#map.get(b.key) === b) this.#map.delete(b.key);
     }
     this.#cBlocksInvalidated.value += blocks.length;
+    this.#translated -= blocks.length;
     this.#pages.delete(gfn);
     this.#tracing.untrace(gfn, this);
+  }
+
+  /** Forgets the visit counts of blocks not yet translated (the cache keeps its translations). */
+  #dropCold(): void {
+    for (const [key, b] of this.#map) if (b.fn === undefined) this.#map.delete(key);
   }
 
   #flush(cause: Counter): void {
@@ -416,6 +436,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     for (const b of this.#map.values()) b.valid = false;
     this.#pages.clear();
     this.#map.clear();
+    this.#translated = 0;
     this.#pageInvalidations.clear();
   }
 }
