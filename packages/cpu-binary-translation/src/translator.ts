@@ -25,10 +25,11 @@ export interface BinaryTranslationOptions {
   readonly maxBlocks?: number;
   /**
    * Times a block's first instruction is reached before the block is translated (default
-   * 1000). Generating a block's JavaScript and having the host engine compile and optimise it
-   * costs about as much as interpreting it a thousand times or more, so code that runs a few
-   * hundred times (most of a kernel's initialisation) is cheaper interpreted. On the Debian boot
-   * a threshold of 2 took 66 s to the prompt, 300 took 47 s, 1000 took 42 s and 3000 took 44 s.
+   * 5000). Generating a block's JavaScript and having the host engine compile it costs as much as
+   * interpreting it a thousand times or more, and the host runs a new function unoptimised for
+   * its first few thousand calls, so code that runs a few thousand times (most of a kernel's
+   * initialisation) is cheaper interpreted. Deterministic Debian boot to the prompt: 300 took
+   * 27.3 s, 1000 took 20.5–21.6 s, 3000 took 18.0–19.6 s, 5000 took 17.5 s, 10000 took 18.4 s.
    */
   readonly hotThreshold?: number;
   /**
@@ -443,7 +444,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
 
 function resolveOptions(o: BinaryTranslationOptions): Required<BinaryTranslationOptions> {
   const maxBlocks = o.maxBlocks ?? 32_768;
-  const hotThreshold = o.hotThreshold ?? 1000;
+  const hotThreshold = o.hotThreshold ?? 5000;
   const maxPageInvalidations = o.maxPageInvalidations ?? 32;
   if (!Number.isInteger(maxBlocks) || maxBlocks < 1) throw new RangeError(`maxBlocks must be a positive integer, not ${maxBlocks}`);
   if (!Number.isInteger(hotThreshold) || hotThreshold < 1) throw new RangeError(`hotThreshold must be a positive integer, not ${hotThreshold}`);
