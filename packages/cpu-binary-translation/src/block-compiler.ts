@@ -36,6 +36,9 @@ const AFTER_SLOW_STORE = 'S.smc !== 0 || cpu.attention !== 0 || ((cpu.flags & 51
 /** The placeholder of register write-back in generated code (see `#spill`). */
 const SPILL = '/*spill*/';
 
+/** The placeholder of register reload in generated code (see `#reload`). */
+const RELOAD = '/*reload*/';
+
 /** Most guest instructions in one block. */
 export const MAX_BLOCK_INSTRUCTIONS = 48;
 
@@ -154,6 +157,16 @@ export class BlockCompiler {
   #bytes: Uint8Array = new Uint8Array(0);
   #pos = 0;
   #insn!: DecodedInstruction;
+  readonly #aligned: boolean;
+
+  /**
+   * @param options - `aligned`: the host is little-endian and guest RAM starts on a dword
+   *   boundary, so the generated code may read and write naturally aligned words and dwords
+   *   through the engine's `ram16` and `ram32` views (default false: bytes only)
+   */
+  constructor(options: { readonly aligned?: boolean } = {}) {
+    this.#aligned = options.aligned ?? false;
+  }
 
   /**
    * Compiles the block starting at `bytes[offset]` (EIP `eip`) for mode key `mode`
@@ -236,10 +249,13 @@ export class BlockCompiler {
   // ------------------------------------------------------------------------------------------
 
   #assemble(): string {
-    const regs = [0, 1, 2, 3, 4, 5, 6, 7];
+    // Only the registers the block names (or writes back) are loaded.
+    let used = this.#written;
+    for (const line of this.#out) for (const m of line.matchAll(/\br([0-7])\b/g)) used |= 1 << Number(m[1]);
+    const regs = [0, 1, 2, 3, 4, 5, 6, 7].filter((r) => (used & (1 << r)) !== 0);
     const temps = [...this.#temps];
     const lines: string[] = [];
-    lines.push(`let ${regs.map((r) => `r${r} = R[${r}]`).join(', ')};`);
+    if (regs.length > 0) lines.push(`let ${regs.map((r) => `r${r} = R[${r}]`).join(', ')};`);
     lines.push('let rc0 = cpu.retiredCount;');
     lines.push('const RD = cpu.rdFlag, WR = cpu.wrFlag;');
     lines.push(`let cur = 0, a = 0, e = 0, o = 0, x = 0${temps.length > 0 ? ', ' + temps.map((t) => `${t} = 0`).join(', ') : ''};`);
@@ -261,8 +277,12 @@ export class BlockCompiler {
     lines.push('throw err;');
     lines.push('}');
     const spill = this.#finalSpill();
-    for (let i = 0; i < lines.length; i++) if (lines[i]!.includes(SPILL)) lines[i] = lines[i]!.split(SPILL).join(spill);
-    const head = '"use strict";\nconst cpu = S.cpu, R = cpu.regs, T = S.tlb, M = S.ram, M32 = S.ram32, P = S.parity, A32 = S.aligned, PIC = cpu.pic;\n';
+    const reload = regs.map((r) => `r${r} = R[${r}];`).join(' ');
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i]!.includes(SPILL)) lines[i] = lines[i]!.split(SPILL).join(spill);
+      if (lines[i]!.includes(RELOAD)) lines[i] = lines[i]!.split(RELOAD).join(reload);
+    }
+    const head = '"use strict";\nconst cpu = S.cpu, R = cpu.regs, T = S.tlb, M = S.ram, M16 = S.ram16, M32 = S.ram32, P = S.parity, PIC = cpu.pic;\n';
     return `${head}const COUNT = ${this.#count};\nreturn function block(end) {\n${lines.join('\n')}\n};`;
   }
 
@@ -282,8 +302,9 @@ export class BlockCompiler {
     return parts.join(' ');
   }
 
+  /** Where registers are read again (after an interpreter call): a placeholder, see {@link #assemble}. */
   #reload(): string {
-    return [0, 1, 2, 3, 4, 5, 6, 7].map((r) => `r${r} = R[${r}];`).join(' ');
+    return RELOAD;
   }
 
   #emit(line: string): void {
@@ -576,17 +597,30 @@ export class BlockCompiler {
     }
   }
 
-  /** The host-memory read at `o` of `size` bytes (normalised). */
+  /**
+   * The extra condition (` && …`, or nothing), on the linear address `a`, under which an access of `size` bytes whose TLB
+   * entry allows it takes the inline path: on an aligned host, a naturally aligned access (one
+   * host load or store; it cannot cross the page); otherwise any access within the page.
+   * Everything else (unaligned words and dwords included) takes the CPU's slow path.
+   */
+  #inPage(size: number): string {
+    if (size === 1) return '';
+    return this.#aligned ? ` && (a & ${size - 1}) === 0` : ` && (a & 4095) <= ${4096 - size}`;
+  }
+
+  /** The host-memory read at `o` of `size` bytes (normalised), under {@link #inPage}. */
   #ramLoad(size: number): string {
     if (size === 1) return 'M[o]';
+    if (this.#aligned) return size === 2 ? 'M16[o >> 1]' : 'M32[o >> 2]';
     if (size === 2) return '(M[o] | (M[o + 1] << 8))';
-    return '((A32 && (o & 3) === 0) ? M32[o >> 2] : (M[o] | (M[o + 1] << 8) | (M[o + 2] << 16) | (M[o + 3] << 24)))';
+    return '(M[o] | (M[o + 1] << 8) | (M[o + 2] << 16) | (M[o + 3] << 24))';
   }
 
   #ramStore(size: number, v: string): string {
     if (size === 1) return `M[o] = ${v};`;
+    if (this.#aligned) return size === 2 ? `M16[o >> 1] = ${v};` : `M32[o >> 2] = ${v};`;
     if (size === 2) return `M[o] = ${v}; M[o + 1] = ${v} >> 8;`;
-    return `if (A32 && (o & 3) === 0) M32[o >> 2] = ${v}; else { M[o] = ${v}; M[o + 1] = ${v} >> 8; M[o + 2] = ${v} >> 16; M[o + 3] = ${v} >> 24; }`;
+    return `M[o] = ${v}; M[o + 1] = ${v} >> 8; M[o + 2] = ${v} >> 16; M[o + 3] = ${v} >> 24;`;
   }
 
   /** Loads a memory operand of `size` bytes into a new local; returns its name. */
@@ -596,7 +630,7 @@ export class BlockCompiler {
     if (this.#flat(rm.seg)) {
       this.#emit(`a = ${rm.ea}; e = T[a >>> 12];`);
       this.#emit(
-        `if ((e & RD) !== 0 && (a & 4095) <= ${4096 - size}) { o = (e & -4096) | (a & 4095); ${v} = ${this.#ramLoad(size)}; } else { ${this.#faultSite()} ${v} = cpu.readSlow(a, ${size}, ${U})${size === 4 ? ' | 0' : ''}; }`,
+        `if ((e & RD) !== 0${this.#inPage(size)}) { o = (e & -4096) | (a & 4095); ${v} = ${this.#ramLoad(size)}; } else { ${this.#faultSite()} ${v} = cpu.readSlow(a, ${size}, ${U})${size === 4 ? ' | 0' : ''}; }`,
       );
     } else {
       this.#emit(`${this.#faultSite()} ${v} = cpu.rd${size * 8}(${rm.seg}, ${rm.ea});`);
@@ -615,7 +649,7 @@ export class BlockCompiler {
     if (this.#flat(rm.seg)) {
       this.#emit(`a = ${rm.ea}; e = T[a >>> 12];`);
       this.#emit(
-        `if ((e & WR) !== 0 && (a & 4095) <= ${4096 - size}) { o = (e & -4096) | (a & 4095); ${this.#ramStore(size, v)} } else { ${this.#faultSite()} cpu.writeSlow(a, ${size}, ${v}, ${U}); if (${AFTER_SLOW_STORE}) x = 1; }`,
+        `if ((e & WR) !== 0${this.#inPage(size)}) { o = (e & -4096) | (a & 4095); ${this.#ramStore(size, v)} } else { ${this.#faultSite()} cpu.writeSlow(a, ${size}, ${v}, ${U}); if (${AFTER_SLOW_STORE}) x = 1; }`,
       );
     } else {
       this.#emit(`${this.#faultSite()} cpu.wr${size * 8}(${rm.seg}, ${rm.ea}, ${v}); if (${AFTER_SLOW_STORE}) x = 1;`);
@@ -634,7 +668,7 @@ export class BlockCompiler {
     else this.#emit(`${this.#faultSite()} a = S.segLinW(${rm.seg}, ${rm.ea}, ${size});`);
     this.#emit('e = T[a >>> 12];');
     this.#emit(
-      `if ((e & WR) !== 0 && (e & RD) !== 0 && (a & 4095) <= ${4096 - size}) { o = (e & -4096) | (a & 4095); ${v} = ${this.#ramLoad(size)}; } else { o = -1; ${this.#faultSite()} cpu.probeWriteLin(a, ${size}, ${U}); ${v} = cpu.readSlow(a, ${size}, ${U})${size === 4 ? ' | 0' : ''}; }`,
+      `if ((e & WR) !== 0 && (e & RD) !== 0${this.#inPage(size)}) { o = (e & -4096) | (a & 4095); ${v} = ${this.#ramLoad(size)}; } else { o = -1; ${this.#faultSite()} cpu.probeWriteLin(a, ${size}, ${U}); ${v} = cpu.readSlow(a, ${size}, ${U})${size === 4 ? ' | 0' : ''}; }`,
     );
     const r = compute(v);
     if (r === undefined) return;

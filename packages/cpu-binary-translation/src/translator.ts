@@ -114,7 +114,9 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   ram!: Uint8Array;
   /** Guest RAM as dwords (aligned accesses), when the host is little-endian. */
   ram32!: Int32Array;
-  /** Whether {@link ram32} may be used. */
+  /** Guest RAM as words (aligned accesses), when the host is little-endian. */
+  ram16!: Uint16Array;
+  /** Whether {@link ram16} and {@link ram32} may be used. */
   aligned = false;
   /** The parity table. */
   readonly parity = PARITY;
@@ -310,6 +312,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
     this.aligned = little && cpu.ram.byteOffset % 4 === 0;
     this.ram32 = this.aligned ? new Int32Array(cpu.ram.buffer, cpu.ram.byteOffset, cpu.ram.length >>> 2) : new Int32Array(0);
+    this.ram16 = this.aligned ? new Uint16Array(cpu.ram.buffer, cpu.ram.byteOffset, cpu.ram.length >>> 1) : new Uint16Array(0);
   }
 
   /** The mode key for the CPU's current state, or -1 where the engine does not translate. */
@@ -394,7 +397,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       this.#pages.set(b.gfn, blocks);
     }
     const page = this.ram.subarray(b.hostPage, b.hostPage + 4096);
-    const compiled = new BlockCompiler().compile(page, b.eip & 0xfff, b.eip, b.mode);
+    const compiled = new BlockCompiler({ aligned: this.aligned }).compile(page, b.eip & 0xfff, b.eip, b.mode);
     if (compiled === undefined) {
       b.hits = -Infinity; // the first instruction crosses the page: interpreted
       return;
