@@ -67,7 +67,7 @@ fault:
     hlt
     dd fault
 `;
-    let image = new Uint8Array(0);
+    let image: Uint8Array = new Uint8Array(0);
     const { bt, ref } = twin((r) => {
       image = r.load(src);
       r.enablePaging({ user: true });
