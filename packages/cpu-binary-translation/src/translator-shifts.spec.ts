@@ -1,0 +1,60 @@
+/**
+ * Shifts by CL in translated code, against the interpreter: SHL, SHR and SAR by every count (0,
+ * and counts of 32 and more, which the CPU masks) followed by an instruction that writes the
+ * flags, reads the carry or branches on it, must leave the registers, the flags and memory as
+ * the interpreter does.
+ */
+import { describe, expect, it } from 'vitest';
+import { WARMUP, archState, hasNasm, metric, twin } from '../test/support/rig.js';
+
+const DATA = 0x20000;
+
+/** What follows the shift: flag writers, with register moves between, and readers of its flags. */
+const FOLLOWERS = [
+  'add eax, ebx',
+  'mov ebx, eax\n    sub ebx, 7',
+  'lea esi, [eax + 4]\n    cmp esi, edx',
+  'not eax\n    test eax, eax',
+  'movzx edx, al\n    xor edx, 0x80',
+  'and eax, 0xff',
+  'or al, 1',
+  'test eax, 0x10',
+  'adc eax, ebx',
+  'jc .skip\n    inc edi\n.skip:',
+  `mov [${DATA + 0x100}], eax\n    add eax, 1`,
+];
+
+describe.skipIf(!hasNasm)('binary translator: shifts by CL', () => {
+  const cases = ['shl', 'shr', 'sar'].flatMap((op) => FOLLOWERS.map((f) => [op, f] as const));
+  it.each(cases)('%s by every count from 0 to 33, then "%s", matches the interpreter', (op, follower) => {
+    const src = `
+    ${WARMUP}
+    xor ecx, ecx
+    xor edi, edi
+    xor esi, esi
+again:
+    mov eax, 0x9e3779b9
+    mov ebx, 0x1234
+    mov edx, 0x80000001
+    add ebx, edx               ; CF = 0 before the shift
+    ${op} eax, cl
+    ${follower}
+    sbb ebp, ebp               ; -CF of the last flag writer
+    add edi, ebp
+    seto dl
+    add edi, edx
+    add edi, eax
+    add esi, ebx
+    inc ecx
+    cmp ecx, 34
+    jne again
+    hlt
+`;
+    const { bt, ref } = twin((r) => r.load(src));
+    ref.run();
+    bt.run();
+    expect(archState(bt)).toEqual(archState(ref));
+    expect(bt.bus.ram.subarray(DATA, DATA + 0x2000)).toEqual(ref.bus.ram.subarray(DATA, DATA + 0x2000));
+    expect(metric(bt, 'bt.translations')).toBeGreaterThan(0);
+  });
+});
