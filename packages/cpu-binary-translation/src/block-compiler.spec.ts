@@ -35,4 +35,28 @@ describe('BlockCompiler', () => {
     const bytes = page([0xb8, 0x01, 0x02], 4093); // mov eax, imm32 cut by the page end
     expect(new BlockCompiler().compile(bytes, 4093, 0x1ffd, FLAT)).toBeUndefined();
   });
+
+  // 0: dec ecx; 1: jz +3 (to 6); 3: inc eax; 4: jmp -6 (to 0); 6: inc ebx; 7: ret
+  const branchy = [0x49, 0x74, 0x03, 0x40, 0xeb, 0xfa, 0x43, 0xc3];
+  const BASE = 0xc000_0000 | 0;
+
+  it('goes on at the fall-through of a conditional branch when no visit counts are known', () => {
+    const out = new BlockCompiler().compile(page(branchy), 0, BASE, FLAT)!;
+    expect(out.exits[0]).toEqual({ kind: ExitKind.Direct, target: BASE + 6 }); // the taken side exits
+    expect(out.count).toBe(4); // dec, jz, inc eax, jmp (back to the start: a loop)
+  });
+
+  it('goes on at the target of a conditional branch reached more than twice as often as its fall-through', () => {
+    const visits = (eip: number): number => (eip === BASE + 6 ? 300 : eip === BASE + 3 ? 100 : 0);
+    const out = new BlockCompiler({ visits }).compile(page(branchy), 0, BASE, FLAT)!;
+    expect(out.exits[0]).toEqual({ kind: ExitKind.Direct, target: BASE + 3 }); // the fall-through exits
+    expect(out.count).toBe(4); // dec, jz, then inc ebx and ret at the target
+    expect(out.exits.at(-1)!.kind).toBe(ExitKind.Indirect);
+  });
+
+  it('keeps the fall-through when the target is not clearly hotter', () => {
+    const visits = (eip: number): number => (eip === BASE + 6 ? 150 : eip === BASE + 3 ? 100 : 0);
+    const out = new BlockCompiler({ visits }).compile(page(branchy), 0, BASE, FLAT)!;
+    expect(out.exits[0]).toEqual({ kind: ExitKind.Direct, target: BASE + 6 });
+  });
 });

@@ -158,14 +158,23 @@ export class BlockCompiler {
   #pos = 0;
   #insn!: DecodedInstruction;
   readonly #aligned: boolean;
+  readonly #visits: ((eip: number) => number) | undefined;
+  /** EIPs of the instructions already in the block. */
+  readonly #visited = new Set<number>();
 
   /**
    * @param options - `aligned`: the host is little-endian and guest RAM starts on a dword
    *   boundary, so the generated code may read and write naturally aligned words and dwords
-   *   through the engine's `ram16` and `ram32` views (default false: bytes only)
+   *   through the engine's `ram16` and `ram32` views (default false: bytes only).
+   *   `visits`: how often execution has reached a block starting at an EIP of the page so far
+   *   (the engine's visit counts); with it, a conditional branch whose target in the page was
+   *   reached more than twice as often as its fall-through continues the block at the target,
+   *   and the fall-through becomes the side exit (without it, blocks always follow the
+   *   fall-through)
    */
-  constructor(options: { readonly aligned?: boolean } = {}) {
+  constructor(options: { readonly aligned?: boolean; readonly visits?: (eip: number) => number } = {}) {
     this.#aligned = options.aligned ?? false;
+    this.#visits = options.visits;
   }
 
   /**
@@ -183,7 +192,8 @@ export class BlockCompiler {
     let pc = eip | 0;
     let count = 0;
     let covered = 0;
-    const visited = new Set<number>();
+    const visited = this.#visited;
+    visited.clear();
     for (; count < MAX_BLOCK_INSTRUCTIONS && !this.#ended; count++) {
       if (visited.has(pc)) {
         // The path came back to an instruction already in the block: loop or leave.
@@ -1195,9 +1205,32 @@ export class BlockCompiler {
     return true;
   }
 
-  /** A conditional branch ends the block with two direct exits. */
+  /**
+   * Whether the block should go on at a conditional branch's target rather than at its
+   * fall-through: the target is in the page, not yet in the block, within the bound, and was
+   * reached more than twice as often as the fall-through while both were cold.
+   */
+  #followTaken(target: number, retired: number): boolean {
+    const visits = this.#visits;
+    if (visits === undefined || retired >= MAX_BLOCK_INSTRUCTIONS) return false;
+    if ((target & ~0xfff) !== this.#pageBase || target === this.#start || this.#visited.has(target)) return false;
+    const t = visits(target);
+    return t > 0 && t > 2 * visits(this.#next);
+  }
+
+  /**
+   * A conditional branch: a side exit on one side, and the block goes on at the other (or ends
+   * with two direct exits).
+   */
   #branch(cc: number, target: number): void {
     const retired = this.#k + 1;
+    if (this.#followTaken(target, retired)) {
+      // The taken side is the hot one: leave when the branch is not taken, go on at the target.
+      this.#emit(`if (${this.#condExpr(cc ^ 1)}) ${this.#exitCode(String(this.#next), retired, ExitKind.Direct, this.#next)}`);
+      this.#redirect = target;
+      this.#redirected = true;
+      return;
+    }
     const taken = target === this.#start ? this.#loopEdge(retired) : this.#exitCode(String(target), retired, ExitKind.Direct, target);
     this.#emit(`if (${this.#condExpr(cc)}) ${taken}`);
     // Not taken: the block goes on with the next instruction (within the page and the bound).

@@ -397,7 +397,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       this.#pages.set(b.gfn, blocks);
     }
     const page = this.ram.subarray(b.hostPage, b.hostPage + 4096);
-    const compiled = new BlockCompiler({ aligned: this.aligned }).compile(page, b.eip & 0xfff, b.eip, b.mode);
+    const compiled = new BlockCompiler({ aligned: this.aligned, visits: (eip) => this.#visits(b, eip) }).compile(page, b.eip & 0xfff, b.eip, b.mode);
     if (compiled === undefined) {
       b.hits = -Infinity; // the first instruction crosses the page: interpreted
       return;
@@ -411,6 +411,17 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.#translated++;
     this.#cTranslations.value++;
     this.#cTranslatedInstructions.value += compiled.count;
+  }
+
+  /**
+   * How often execution reached a block starting at `eip` on the page of `b` (its visit count
+   * while cold; the threshold once translated; 0 when unknown or never translated).
+   */
+  #visits(b: Block, eip: number): number {
+    const other = this.#map.get(b.hostPage | (eip & 0xfff));
+    if (other === undefined || other.eip !== eip || other.mode !== b.mode) return 0;
+    if (other.fn !== undefined) return this.#options.hotThreshold;
+    return Math.max(other.hits, 0);
   }
 
   #dropPage(gfn: number, blocks: readonly Block[]): void {
