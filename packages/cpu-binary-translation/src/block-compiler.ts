@@ -608,10 +608,11 @@ export class BlockCompiler {
   }
 
   /**
-   * The extra condition (` && …`, or nothing), on the linear address `a`, under which an access of `size` bytes whose TLB
-   * entry allows it takes the inline path: on an aligned host, a naturally aligned access (one
-   * host load or store; it cannot cross the page); otherwise any access within the page.
-   * Everything else (unaligned words and dwords included) takes the CPU's slow path.
+   * The extra condition (` && …`, or nothing) on the linear address `a` under which an access
+   * of `size` bytes whose TLB entry allows it takes the inline path: on an aligned host, a
+   * naturally aligned access (one host load or store; it cannot cross the page); otherwise any
+   * access within the page. Everything else (unaligned words and dwords included) takes the
+   * CPU's slow path.
    */
   #inPage(size: number): string {
     if (size === 1) return '';
