@@ -2,6 +2,11 @@
 // default guest on the `pc` profile, in realtime and deterministic clock modes, under each CPU
 // mode asked for (`--cpu-mode bt,interpreter`; default bt). Run it with `npm run bench:boot`
 // (after a build); it prints figures and asserts nothing.
+//
+// `--phases` breaks each boot into firmware and kernel decompression (to the kernel's first console
+// line), kernel initialisation (to `Run /init`) and user space (to the prompt): wall seconds, guest
+// instructions and MIPS of each, and, under `bt`, the engine's counters for it (translations,
+// instructions left to the interpreter, chained and looked-up transfers between blocks).
 import { readFile } from 'node:fs/promises';
 import { PC_DEFAULT_CMDLINE, createMachine } from '@popek/machine';
 import { ScriptedConsole } from '@popek/testing';
@@ -9,6 +14,43 @@ import { buildDefaultGuest } from '../dist/guest/guest-builder.js';
 
 const PROMPT = 'popek:/root# ';
 const modes = process.argv.includes('--deterministic-only') ? ['deterministic'] : ['realtime', 'deterministic'];
+const phases = process.argv.includes('--phases');
+// Console text that ends each phase, and the phase's name.
+const PHASES = [
+  ['Linux version', 'firmware, decompressor'],
+  ['Run /init as init process', 'kernel initialisation'],
+  [PROMPT, 'user space to the prompt'],
+];
+// The engine counters shown per phase (name, labels, column heading).
+const COUNTERS = [
+  ['bt.translations', {}, 'translations'],
+  ['bt.interpreted_instructions', {}, 'interpreted'],
+  ['bt.transfers', { kind: 'chained' }, 'chained'],
+  ['bt.transfers', { kind: 'lookup' }, 'looked up'],
+];
+
+/** The value of one counter in a metrics snapshot (0 when the machine has none). */
+function counter(snapshot, name, labels) {
+  const want = JSON.stringify(labels);
+  return snapshot.find((s) => s.name === name && JSON.stringify(s.labels ?? {}) === want)?.value ?? 0;
+}
+
+/** Prints one boot's phases from the marks taken at each phase's end. */
+function printPhases(marks) {
+  let prev = { t: 0, instructions: 0, snapshot: [] };
+  for (const [i, [, name]] of PHASES.entries()) {
+    const m = marks[i];
+    if (m === undefined) break;
+    const dt = (m.t - prev.t) / 1000;
+    const di = m.instructions - prev.instructions;
+    const deltas = COUNTERS.map(([c, labels]) => counter(m.snapshot, c, labels) - counter(prev.snapshot, c, labels));
+    const engine = deltas.every((d) => d === 0)
+      ? []
+      : COUNTERS.map(([, , heading], k) => `${heading} ${k === 0 ? String(deltas[k]) : `${(deltas[k] / 1e6).toFixed(1)} M`}`);
+    console.log(`    ${name.padEnd(26)} ${dt.toFixed(2).padStart(6)} s ${(di / 1e6).toFixed(0).padStart(6)} M instructions ${(di / 1e6 / dt).toFixed(0).padStart(5)} MIPS   ${engine.join('   ')}`.trimEnd());
+    prev = m;
+  }
+}
 const ipsArg = process.argv.indexOf('--ips');
 const instructionsPerSecond = ipsArg > 0 ? Number(process.argv[ipsArg + 1]) : undefined;
 const cpuArg = process.argv.indexOf('--cpu-mode');
@@ -20,10 +62,18 @@ const initrd = new Uint8Array(await readFile(guest.initrdPath));
 for (const cpuMode of cpuModes) for (const clock of modes) {
   let promptAt = NaN;
   const started = performance.now();
-  const console_ = new ScriptedConsole([{ expect: PROMPT, send: 'poweroff\n' }, { expect: 'reboot: Power down' }], (step) => {
-    if (step === 0) promptAt = performance.now();
+  const marks = [];
+  let machine;
+  const steps = phases
+    ? [{ expect: PHASES[0][0] }, { expect: PHASES[1][0] }, { expect: PROMPT, send: 'poweroff\n' }, { expect: 'reboot: Power down' }]
+    : [{ expect: PROMPT, send: 'poweroff\n' }, { expect: 'reboot: Power down' }];
+  const promptStep = phases ? 2 : 0;
+  const console_ = new ScriptedConsole(steps, (step) => {
+    const now = performance.now();
+    if (step === promptStep) promptAt = now;
+    if (phases && step < PHASES.length) marks.push({ t: now - started, instructions: machine.processor.retired(), snapshot: machine.metrics.snapshot() });
   });
-  const machine = createMachine({
+  machine = createMachine({
     profile: 'pc',
     cpuMode,
     memoryMiB: 256,
@@ -42,4 +92,5 @@ for (const cpuMode of cpuModes) for (const clock of modes) {
     `${cpuMode.padEnd(12)} ${clock.padEnd(13)} to shell prompt ${toPrompt.toFixed(1)} s   to power-off ${toOff.toFixed(1)} s   ` +
       `${(instructions / 1e9).toFixed(2)} G instructions   ${(instructions / 1e6 / toOff).toFixed(1)} MIPS   (${exit.reason})`,
   );
+  if (phases) printPhases(marks);
 }
