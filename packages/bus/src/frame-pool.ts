@@ -1,4 +1,4 @@
-import { PopekError } from '@popek/core';
+import { PopekError, type HostArena } from '@popek/core';
 import { PAGE_SHIFT, PAGE_SIZE } from './memory-map.js';
 
 /**
@@ -10,15 +10,23 @@ import { PAGE_SHIFT, PAGE_SIZE } from './memory-map.js';
  * can later be handed to a worker or shared by several machines of one host (page sharing,
  * ballooning, overcommit); otherwise an `ArrayBuffer`. Its size stays below 2 GiB, so every host
  * byte offset fits in 31 bits.
+ *
+ * With a {@link HostArena}, the frames are one region of the arena's `WebAssembly.Memory`
+ * instead, so generated WebAssembly code reaches guest RAM directly; {@link FramePool.buffer} is
+ * then the whole memory and the frames start at `bytes.byteOffset` in it, not at 0. Host frame
+ * offsets (frame `f` at `f * 4096`) are always relative to {@link FramePool.bytes}.
  */
 export class FramePool {
-  /** The backing buffer. */
+  /**
+   * The backing buffer. The frames start at `bytes.byteOffset` in it: at 0 for a buffer of the
+   * pool's own, anywhere in a host arena's memory.
+   */
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   /** Every frame's bytes: frame `f` is `bytes[f * 4096, (f + 1) * 4096)`. */
   readonly bytes: Uint8Array;
   /** Number of frames. */
   readonly frameCount: number;
-  /** Whether the buffer is a `SharedArrayBuffer`. */
+  /** Whether the buffer is a `SharedArrayBuffer` (always, with a host arena). */
   readonly shared: boolean;
   readonly #refs: Uint32Array;
   readonly #free: Int32Array;
@@ -26,26 +34,38 @@ export class FramePool {
 
   /**
    * @param frameCount - number of frames (the pool is `frameCount * 4096` bytes, below 2 GiB)
-   * @param preferShared - use a `SharedArrayBuffer` when the host provides one
-   * @throws `PopekError` `memory-unavailable` when the host cannot allocate the pool
+   * @param preferShared - use a `SharedArrayBuffer` when the host provides one (ignored with an
+   * arena: the arena's memory decides)
+   * @param arena - where to take the frames from, when the machine has a host arena
+   * @throws `PopekError` `memory-unavailable` when the host (or the arena) cannot allocate the pool
    */
-  constructor(frameCount: number, preferShared: boolean) {
+  constructor(frameCount: number, preferShared: boolean, arena?: HostArena) {
     if (!Number.isInteger(frameCount) || frameCount < 1 || frameCount * PAGE_SIZE >= 0x8000_0000) {
       throw new RangeError(`a frame pool of ${frameCount} frames is not between 1 frame and 2 GiB`);
     }
     const bytes = frameCount * PAGE_SIZE;
-    const shared = preferShared && typeof SharedArrayBuffer === 'function';
-    try {
-      this.buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-    } catch (cause) {
-      throw new PopekError(
-        'memory-unavailable',
-        `The host could not allocate ${Math.ceil(bytes / 0x10_0000)} MiB for guest memory. Give the machine less memory.`,
-        { cause },
-      );
+    if (arena !== undefined) {
+      const offset = arena.allocate(bytes, PAGE_SIZE);
+      // Read after allocate (which may have grown the memory). The memory is shared, so this
+      // buffer is a SharedArrayBuffer (whatever the WebAssembly typings say) and later growth
+      // keeps it and the view valid.
+      this.buffer = arena.memory.buffer;
+      this.shared = typeof SharedArrayBuffer === 'function' && this.buffer instanceof SharedArrayBuffer;
+      this.bytes = new Uint8Array(this.buffer, offset, bytes);
+    } else {
+      const shared = preferShared && typeof SharedArrayBuffer === 'function';
+      try {
+        this.buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+      } catch (cause) {
+        throw new PopekError(
+          'memory-unavailable',
+          `The host could not allocate ${Math.ceil(bytes / 0x10_0000)} MiB for guest memory. Give the machine less memory.`,
+          { cause },
+        );
+      }
+      this.shared = shared;
+      this.bytes = new Uint8Array(this.buffer);
     }
-    this.shared = shared;
-    this.bytes = new Uint8Array(this.buffer);
     this.frameCount = frameCount;
     this.#refs = new Uint32Array(frameCount);
     this.#free = new Int32Array(frameCount);
@@ -90,7 +110,7 @@ export class FramePool {
   /** Whether frame `hfn` holds only zeros. */
   isZero(hfn: number): boolean {
     // Eight bytes at a time through a Float64Array would misread -0; 32-bit words are exact.
-    const words = new Uint32Array(this.buffer, hfn << PAGE_SHIFT, PAGE_SIZE / 4);
+    const words = new Uint32Array(this.buffer, this.bytes.byteOffset + (hfn << PAGE_SHIFT), PAGE_SIZE / 4);
     for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
     return true;
   }

@@ -324,9 +324,9 @@ export class P2mTable {
     const frameA = a & P2M_HFN_MASK;
     const frameB = b & P2M_HFN_MASK;
     if (frameA === frameB) return true;
-    const buffer = this.pool.buffer;
-    const wordsA = new Uint32Array(buffer, frameA << PAGE_SHIFT, PAGE_SIZE / 4);
-    const wordsB = new Uint32Array(buffer, frameB << PAGE_SHIFT, PAGE_SIZE / 4);
+    const { buffer, byteOffset } = this.pool.bytes;
+    const wordsA = new Uint32Array(buffer, byteOffset + (frameA << PAGE_SHIFT), PAGE_SIZE / 4);
+    const wordsB = new Uint32Array(buffer, byteOffset + (frameB << PAGE_SHIFT), PAGE_SIZE / 4);
     for (let i = 0; i < wordsA.length; i++) if (wordsA[i] !== wordsB[i]) return false;
     this.pool.retain(frameB);
     this.pool.release(frameA);

@@ -23,7 +23,7 @@ import type {
   Snapshotable,
   StateValue,
 } from '@popek/core';
-import { MemoryStatus, Metrics, MetricsRegistry, PopekError, ResourceMap, booleanField, bytesField, field, inject, injectable, optional } from '@popek/core';
+import { HostArena, MemoryStatus, Metrics, MetricsRegistry, PopekError, ResourceMap, booleanField, bytesField, field, inject, injectable, optional } from '@popek/core';
 import { BusOptions, resolveBusOptions, type ResolvedBusOptions } from './bus-options.js';
 import { FramePool } from './frame-pool.js';
 import { IrqRouter, IrqSinkProvider, RoutedIrqLine, ISA_IRQ_COUNT } from './irq-router.js';
@@ -132,6 +132,8 @@ export class PcBus implements PhysicalBus, WriteTracing, DeviceHost, GuestMemory
    * @param metrics - the machine's metrics (a private registry when absent)
    * @param sinks - where the interrupt controller is found (IRQ lines go nowhere when absent)
    * @param routing - the PCI interrupt routing (computed from `options` when absent)
+   * @param arena - the host arena the frame pool is taken from (a buffer of the pool's own when
+   * absent)
    * @throws `PopekError` for invalid options, or when the host cannot allocate the RAM
    */
   constructor(
@@ -139,11 +141,12 @@ export class PcBus implements PhysicalBus, WriteTracing, DeviceHost, GuestMemory
     @inject(Metrics) @optional() metrics?: MetricsRegistry,
     @inject(IrqSinkProvider) @optional() sinks?: IrqSinkProvider,
     @inject(PciIrqRouting) @optional() routing?: PciIrqRouting,
+    @inject(HostArena) @optional() arena?: HostArena,
   ) {
     this.options = resolveBusOptions(options);
     const registry = metrics ?? new MetricsRegistry();
     this.#pageCount = this.options.memoryBytes >>> PAGE_SHIFT;
-    this.pool = new FramePool(this.#pageCount, this.options.sharedMemory);
+    this.pool = new FramePool(this.#pageCount, this.options.sharedMemory, arena);
     this.ram = this.pool.bytes;
     this.p2m = new P2mTable(this.pool, this.#pageCount, () => this.#notify(), registry);
     this.#entries = this.p2m.entries;

@@ -1,5 +1,6 @@
 import {
   Clock,
+  HostArena,
   InterruptController,
   Metrics,
   PowerControl,
@@ -68,6 +69,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   readonly stateVersion = STATE_VERSION;
 
   // ---- registers ----
+  // The three views share 32 bytes: a buffer of their own, or a region of the host arena's memory
+  // (anywhere in its buffer, so mind `byteOffset`) when the machine has one. Never replaced.
   /** The register file: EAX..EDI as 32-bit values. */
   readonly regs: Int32Array;
   /** The register file as 16-bit words (AX = r16[0], CX = r16[2], ...). */
@@ -274,6 +277,8 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
    * @param metrics - the metrics registry
    * @param options - engine, policy and CPUID options
    * @param mode - the CPU mode a CPU-mode plugin bound (used unless `options.policy` is given)
+   * @param arena - the host arena the register file is taken from (a buffer of its own when
+   * absent)
    */
   constructor(
     @inject(PhysicalBus) bus: PhysicalBus,
@@ -284,11 +289,21 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     @inject(Metrics) metrics: MetricsRegistry,
     @inject(CpuOptions) options: CpuOptions,
     @inject(CpuMode) @optional() mode?: ExecutionPolicy,
+    @inject(HostArena) @optional() arena?: HostArena,
   ) {
-    const buf = new ArrayBuffer(32);
-    this.regs = new Int32Array(buf);
-    this.r16 = new Uint16Array(buf);
-    this.r8 = new Uint8Array(buf);
+    if (arena === undefined) {
+      const buf = new ArrayBuffer(32);
+      this.regs = new Int32Array(buf);
+      this.r16 = new Uint16Array(buf);
+      this.r8 = new Uint8Array(buf);
+    } else {
+      // Allocate before reading the buffer: the allocation may grow the memory.
+      const at = arena.allocate(32, 8);
+      const buf = arena.memory.buffer;
+      this.regs = new Int32Array(buf, at, 8);
+      this.r16 = new Uint16Array(buf, at, 16);
+      this.r8 = new Uint8Array(buf, at, 32);
+    }
     this.bus = bus;
     this.ram = bus.ram;
     this.mmu = mmu;

@@ -1,4 +1,7 @@
-import { BufferCharBackend, PopekError, profileProblems, type MachineProfile } from '@popek/core';
+import { BufferCharBackend, ContainerModule, HostArena, PopekError, WasmHostArena, profileProblems, type MachineProfile } from '@popek/core';
+import { PcBus } from '@popek/bus';
+import { X86Cpu } from '@popek/cpu-x86';
+import { Mmu } from '@popek/mmu';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from './machine-config.js';
 import { microvmProfile } from './microvm-profile.js';
@@ -64,8 +67,8 @@ function lsrProbeKernel(): Uint8Array {
   return image;
 }
 
-/** What the LSR probe kernel prints on `profile`'s COM1 with the given serial timing. */
-function probeLsr(profile: string, serialTiming?: 'fast' | 'realistic'): string {
+/** What the LSR probe kernel prints on `profile`'s COM1 with the given serial timing (and host bindings). */
+function probeLsr(profile: string, serialTiming?: 'fast' | 'realistic', more: { cpuMode?: string; modules?: ContainerModule[] } = {}): string {
   const serial = new BufferCharBackend();
   const machine = createMachine({
     profile,
@@ -74,6 +77,7 @@ function probeLsr(profile: string, serialTiming?: 'fast' | 'realistic'): string 
     clock: 'deterministic',
     serial,
     ...(serialTiming !== undefined ? { serialTiming } : {}),
+    ...more,
   });
   machine.runInstructions(10_000_000);
   machine.dispose();
@@ -172,5 +176,57 @@ describe('serial timing', () => {
     const machine = createMachine({ profile: own, memoryMiB: 32, boot: { kind: 'multiboot', kernel: lsrProbeKernel(), cmdline: '' } });
     expect(machine.profile.plugins).toEqual(own.plugins);
     machine.dispose();
+  });
+});
+
+describe('a host arena', () => {
+  /** A module that binds `arena` and records the bus, MMU and CPU the machine resolves. */
+  function arenaModule(arena: WasmHostArena, seen: { bus?: PcBus; mmu?: Mmu; cpu?: X86Cpu } = {}): ContainerModule {
+    return new ContainerModule(({ bind, onActivation }) => {
+      bind(HostArena).toConstantValue(arena);
+      onActivation(PcBus, (_context, bus) => (seen.bus = bus));
+      onActivation(Mmu, (_context, mmu) => (seen.mmu = mmu));
+      onActivation(X86Cpu, (_context, cpu) => (seen.cpu = cpu));
+    });
+  }
+
+  it('puts guest RAM, the TLB and the CPU registers in its one memory', () => {
+    const arena = new WasmHostArena();
+    const seen: { bus?: PcBus; mmu?: Mmu; cpu?: X86Cpu } = {};
+    const machine = createMachine({ profile: 'pc', memoryMiB: 32, boot: { kind: 'multiboot', kernel: lsrProbeKernel(), cmdline: '' }, modules: [arenaModule(arena, seen)] });
+    const { bus, mmu, cpu } = seen;
+    expect(bus?.ram).toBeDefined();
+    expect(mmu?.tlb).toBe(cpu?.tlb);
+    const memory = (): Uint8Array => new Uint8Array(arena.memory.buffer);
+    bus!.ram[0x7777] = 0x5a;
+    expect(memory()[bus!.ram.byteOffset + 0x7777]).toBe(0x5a);
+    mmu!.tlb[0x1234] = 0x0102_0304;
+    expect(new DataView(memory().buffer).getInt32(mmu!.tlb.byteOffset + 0x1234 * 4, true)).toBe(0x0102_0304);
+    cpu!.r8[1] = 0xc3; // AH
+    expect(memory()[cpu!.regs.byteOffset + 1]).toBe(0xc3);
+    const regions = [bus!.ram, mmu!.tlb, cpu!.regs].map((v) => [v.byteOffset, v.byteOffset + v.byteLength] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < regions.length; i++) expect(regions[i]![0]).toBeGreaterThanOrEqual(regions[i - 1]![1]);
+    expect(regions.at(-1)![1]).toBeLessThanOrEqual(arena.memory.buffer.byteLength);
+    machine.dispose();
+  });
+
+  it.each(['interpreter', 'bt'])('runs a guest as without one (%s), wherever guest RAM sits in the memory', (cpuMode) => {
+    expect(probeLsr('pc', undefined, { cpuMode, modules: [arenaModule(new WasmHostArena())] })).toBe('A3');
+    const arena = new WasmHostArena();
+    arena.allocate(1); // guest RAM then starts at 4096, not at byte 0 of the memory
+    expect(probeLsr('pc', undefined, { cpuMode, modules: [arenaModule(arena)] })).toBe('A3');
+  });
+
+  it('refuses a machine larger than the arena with a message that says what to do', () => {
+    const arena = new WasmHostArena({ maximumPages: 256 }); // 16 MiB
+    let error: unknown;
+    try {
+      createMachine({ profile: 'pc', memoryMiB: 32, boot: { kind: 'multiboot', kernel: lsrProbeKernel(), cmdline: '' }, modules: [arenaModule(arena)] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PopekError);
+    expect((error as PopekError).code).toBe('memory-unavailable');
+    expect((error as Error).message).toMatch(/Give the machine less memory\.$/);
   });
 });

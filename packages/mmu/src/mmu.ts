@@ -1,9 +1,11 @@
 import {
+  HostArena,
   Metrics,
   MetricsRegistry,
   PhysicalBus,
   inject,
   injectable,
+  optional,
   numberField,
   field,
   type Counter,
@@ -90,8 +92,10 @@ export class Mmu implements Snapshotable {
   /**
    * The software TLB, indexed by linear page number (`linear >>> 12`): `hostPageOffset | flags`
    * ({@link TlbEntry}, {@link TlbFlag}); 0 = no entry. Allocated once; only the MMU writes it.
+   * With a host arena it is a region of the arena's memory (anywhere in its buffer: mind
+   * `byteOffset`).
    */
-  readonly tlb = new Int32Array(TLB_ENTRIES);
+  readonly tlb: Int32Array;
   /** The bus this MMU translates onto (strategies read guest page tables through it). */
   readonly bus: PhysicalBus;
   /** The machine's metrics (strategies add their series here). */
@@ -130,12 +134,22 @@ export class Mmu implements Snapshotable {
    * @param bus - guest-physical memory (RAM through `ram`, the rest through the slow path)
    * @param strategy - how misses are resolved; attached here
    * @param metrics - where TLB misses, faults and flushes are counted
+   * @param arena - the host arena the TLB is taken from (an array of its own when absent)
    */
   constructor(
     @inject(PhysicalBus) bus: PhysicalBus,
     @inject(MmuStrategy) strategy: MmuStrategy,
     @inject(Metrics) metrics: MetricsRegistry,
+    @inject(HostArena) @optional() arena?: HostArena,
   ) {
+    if (arena === undefined) {
+      this.tlb = new Int32Array(TLB_ENTRIES);
+    } else {
+      // Allocate first: the allocation may grow the memory, and only the buffer read after it
+      // covers the region.
+      const offset = arena.allocate(TLB_ENTRIES * 4);
+      this.tlb = new Int32Array(arena.memory.buffer, offset, TLB_ENTRIES);
+    }
     this.bus = bus;
     this.metrics = metrics;
     this.#strategy = strategy;

@@ -2,6 +2,7 @@ import type { AccessWidth, IoHandler } from './io.js';
 import { allOnes } from './io.js';
 import type { PhysicalBus } from './physical-bus.js';
 import type { WriteTracer, WriteTracing } from './write-tracing.js';
+import type { HostArena } from './host-arena.js';
 
 /**
  * A minimal {@link PhysicalBus}: RAM from address 0, port handlers registered by hand, everything
@@ -15,10 +16,17 @@ export class FlatPhysicalBus implements PhysicalBus, WriteTracing {
   readonly #listeners = new Set<() => void>();
   readonly #tracers = new Map<number, WriteTracer[]>();
 
-  /** @param ramBytes - RAM size in bytes (a multiple of 4096) */
-  constructor(ramBytes: number) {
+  /**
+   * @param ramBytes - RAM size in bytes (a multiple of 4096)
+   * @param arena - where the RAM is allocated (its own buffer when absent)
+   */
+  constructor(ramBytes: number, arena?: HostArena) {
     if (ramBytes % 4096 !== 0) throw new RangeError('RAM size must be a multiple of 4096');
-    this.ram = new Uint8Array(ramBytes);
+    if (arena === undefined) this.ram = new Uint8Array(ramBytes);
+    else {
+      const at = arena.allocate(ramBytes);
+      this.ram = new Uint8Array(arena.memory.buffer, at, ramBytes);
+    }
   }
 
   ramPageOffset(gfn: number, write = false): number {
