@@ -8,6 +8,8 @@
 // instructions and MIPS of each, and, under `bt`, the engine's counters for it (translations,
 // instructions left to the interpreter, chained and looked-up transfers between blocks).
 import { readFile } from 'node:fs/promises';
+import { ContainerModule, HostArena, WasmHostArena } from '@popek/core';
+import { BinaryTranslationOptions } from '@popek/cpu-binary-translation';
 import { PC_DEFAULT_CMDLINE, createMachine } from '@popek/machine';
 import { ScriptedConsole } from '@popek/testing';
 import { buildDefaultGuest } from '../dist/guest/guest-builder.js';
@@ -27,6 +29,8 @@ const COUNTERS = [
   ['bt.interpreted_instructions', {}, 'interpreted'],
   ['bt.transfers', { kind: 'chained' }, 'chained'],
   ['bt.transfers', { kind: 'lookup' }, 'looked up'],
+  ['bt.wasm.blocks', {}, 'wasm blocks'],
+  ['bt.wasm.bailouts', {}, 'bail-outs'],
 ];
 
 /** The value of one counter in a metrics snapshot (0 when the machine has none). */
@@ -46,7 +50,7 @@ function printPhases(marks) {
     const deltas = COUNTERS.map(([c, labels]) => counter(m.snapshot, c, labels) - counter(prev.snapshot, c, labels));
     const engine = deltas.every((d) => d === 0)
       ? []
-      : COUNTERS.map(([, , heading], k) => `${heading} ${k === 0 ? String(deltas[k]) : `${(deltas[k] / 1e6).toFixed(1)} M`}`);
+      : COUNTERS.map(([, , heading], k) => `${heading} ${deltas[k] < 100_000 ? String(deltas[k]) : `${(deltas[k] / 1e6).toFixed(1)} M`}`);
     console.log(`    ${name.padEnd(26)} ${dt.toFixed(2).padStart(6)} s ${(di / 1e6).toFixed(0).padStart(6)} M instructions ${(di / 1e6 / dt).toFixed(0).padStart(5)} MIPS   ${engine.join('   ')}`.trimEnd());
     prev = m;
   }
@@ -55,6 +59,19 @@ const ipsArg = process.argv.indexOf('--ips');
 const instructionsPerSecond = ipsArg > 0 ? Number(process.argv[ipsArg + 1]) : undefined;
 const cpuArg = process.argv.indexOf('--cpu-mode');
 const cpuModes = (cpuArg > 0 ? process.argv[cpuArg + 1] : 'bt').split(',');
+// `--bt-backend wasm`: the translator compiles hot blocks into WebAssembly (RAM, TLB and registers
+// in one WebAssembly memory).
+const backendArg = process.argv.indexOf('--bt-backend');
+const backend = backendArg > 0 ? process.argv[backendArg + 1] : undefined;
+const modules =
+  backend === undefined
+    ? []
+    : [
+        new ContainerModule(({ bind }) => {
+          bind(BinaryTranslationOptions).toConstantValue({ backend });
+          if (backend === 'wasm') bind(HostArena).toConstantValue(new WasmHostArena());
+        }),
+      ];
 const guest = await buildDefaultGuest();
 const kernel = new Uint8Array(await readFile(guest.kernelPath));
 const initrd = new Uint8Array(await readFile(guest.initrdPath));
@@ -81,6 +98,7 @@ for (const cpuMode of cpuModes) for (const clock of modes) {
     clock,
     ...(instructionsPerSecond !== undefined ? { instructionsPerSecond } : {}),
     serial: console_,
+    modules,
   });
   const exit = await machine.run();
   const ended = performance.now();

@@ -67,6 +67,11 @@ export const ExitKind = {
   Indirect: 1,
   /** The mode may have changed (a system instruction ran in the interpreter): full lookup. */
   Mode: 2,
+  /**
+   * The block left before an instruction it could not complete inline (WebAssembly backend):
+   * EIP is that instruction, which the engine interprets next.
+   */
+  Bail: 3,
 } as const;
 
 /** One exit of a compiled block. */

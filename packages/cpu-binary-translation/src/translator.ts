@@ -1,5 +1,7 @@
 import {
+  HostArena,
   Metrics,
+  PopekError,
   PhysicalBus,
   SliceExit,
   WriteTracing,
@@ -13,6 +15,9 @@ import {
 } from '@popek/core';
 import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
+import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MailboxWord, WasmBlockCompiler, type WasmLayout } from './wasm-block-compiler.js';
+import { LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, refusingModule } from './wasm-dispatch.js';
+import { wasmHost, type WasmHostApi, type WasmTable } from './wasm-module.js';
 
 /** Options of the binary translator (all optional). */
 export interface BinaryTranslationOptions {
@@ -38,6 +43,13 @@ export interface BinaryTranslationOptions {
    * would otherwise be translated again after every write.
    */
   readonly maxPageInvalidations?: number;
+  /**
+   * What hot blocks are compiled into (default `'js'`): `'js'`, JavaScript functions; `'wasm'`,
+   * WebAssembly modules for the forms the WebAssembly backend handles (JavaScript for blocks
+   * that start with another form). `'wasm'` needs the machine's RAM, TLB and registers in a
+   * {@link HostArena} (bound by the machine's profile or the caller).
+   */
+  readonly backend?: 'js' | 'wasm';
 }
 
 /** The binary translator's options. */
@@ -54,6 +66,29 @@ const OFFSET_MASK = 0x7fff_f000;
 
 const IF = Eflags.IF;
 
+/** The WebAssembly backend's state (see {@link BinaryTranslationOptions.backend}). */
+interface WasmBackend {
+  readonly api: WasmHostApi;
+  readonly layout: WasmLayout;
+  /** The mailbox blocks write when they exit. */
+  readonly mailbox: Int32Array;
+  /** The dispatcher's link words ({@link LINKS_PER_SLOT} per slot). */
+  readonly links: Int32Array;
+  /** What the blocks import: the arena's memory and the flag helpers. */
+  readonly imports: Record<string, Record<string, unknown>>;
+  /** The block functions, by slot (slot 0 unused). */
+  readonly table: WasmTable;
+  /** The dispatcher: `run(slot, budget, rd, wr, fl)` (fl: DF in bit 0, IF in bit 1). */
+  readonly run: (slot: number, budget: number, rd: number, wr: number, fl: number) => number;
+  /** The function a dropped block's slot is pointed at. */
+  readonly refuse: unknown;
+  /** The block in each slot. */
+  readonly slots: (Block | undefined)[];
+}
+
+/** Table slots (WebAssembly blocks translated between two flushes of the cache). */
+const MAX_SLOTS = 65_536;
+
 /** A translation: one guest block, compiled once it is hot. */
 class Block {
   /** The compiled function (undefined until the block is hot, or for blocks never compiled). */
@@ -68,6 +103,8 @@ class Block {
   exits: readonly ExitSpec[] = [];
   /** The block each exit last went to (direct chaining; a one-entry cache for indirect exits). */
   next: (Block | undefined)[] = [];
+  /** The WebAssembly table slot of the block's function (0: not a WebAssembly block). */
+  slot = 0;
 
   constructor(
     /** Host offset of the first byte (the cache key). */
@@ -159,6 +196,15 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   readonly #cInvalidMapping: Counter;
   readonly #cInvalidReset: Counter;
   readonly #cBlocksInvalidated: Counter;
+  readonly #cWasmBlocks: Counter;
+  readonly #cBailouts: Counter;
+  readonly #arena: HostArena | undefined;
+  /** The retired count when the running WebAssembly block was entered. */
+  #rc0 = 0;
+  /** The last block the dispatcher ran. */
+  #wasmLast: Block | undefined;
+  /** The WebAssembly backend's state once attached (undefined for the JavaScript backend). */
+  #wasm: WasmBackend | undefined;
 
   /**
    * @param tracing - write tracing of guest pages (the bus)
@@ -171,8 +217,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     @inject(PhysicalBus) bus: PhysicalBus,
     @inject(Metrics) metrics: MetricsRegistry,
     @inject(BinaryTranslationOptions) @optional() options?: BinaryTranslationOptions,
+    @inject(HostArena) @optional() arena?: HostArena,
   ) {
     this.#tracing = tracing;
+    this.#arena = arena;
     this.#options = resolveOptions(options ?? {});
     const m = metrics;
     this.#cTranslations = m.counter('bt.translations', 'blocks translated into JavaScript');
@@ -196,6 +244,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.#cInvalidMapping = m.counter('bt.invalidations', inv, { cause: 'mapping' });
     this.#cInvalidReset = m.counter('bt.invalidations', inv, { cause: 'reset' });
     this.#cBlocksInvalidated = m.counter('bt.blocks_invalidated', 'translated blocks dropped');
+    this.#cWasmBlocks = m.counter('bt.wasm.blocks', 'blocks translated into WebAssembly');
+    this.#cBailouts = m.counter('bt.wasm.bailouts', 'WebAssembly blocks left before an instruction the interpreter then ran (TLB miss, MMIO, page crossing, traced page)');
     bus.onMappingChange(() => {
       if (!this.#ownTrace) this.#flush(this.#cInvalidMapping);
     });
@@ -266,6 +316,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         // its visits towards translation.
         if (b?.fn !== undefined && prev !== undefined && prev.valid && prev.exits[exitId]!.kind !== ExitKind.Mode && b.mode === prev.mode) {
           prev.next[exitId] = b;
+          // Both WebAssembly blocks: the dispatcher follows the link without coming back here.
+          if (b.slot !== 0 && prev.slot !== 0 && exitId < LINKS_PER_SLOT) this.#wasm!.links[prev.slot * LINKS_PER_SLOT + exitId] = b.slot;
         }
       }
       if (b === undefined || b.fn === undefined || b.count > left) {
@@ -289,7 +341,20 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         continue;
       }
       this.#running = undefined;
-      prev = b;
+      if (exitId < 0) {
+        prev = undefined;
+        // A block the dispatcher chained to refused to run: look again where it starts.
+        if (exitId !== BAIL) continue;
+        // A WebAssembly block left before an instruction it could not complete inline: the
+        // interpreter runs it, as the JavaScript backend's slow paths would from inside the block.
+        this.#cBailouts.value++;
+        const before = cpu.retiredCount;
+        const r = cpu.interpretSlice(1);
+        this.cFallback.value += cpu.retiredCount - before;
+        if (r !== SliceExit.Budget) return r;
+        continue;
+      }
+      prev = b.slot !== 0 ? this.#wasmLast : b;
     }
   }
 
@@ -313,6 +378,136 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.aligned = little && cpu.ram.byteOffset % 4 === 0;
     this.ram32 = this.aligned ? new Int32Array(cpu.ram.buffer, cpu.ram.byteOffset, cpu.ram.length >>> 2) : new Int32Array(0);
     this.ram16 = this.aligned ? new Uint16Array(cpu.ram.buffer, cpu.ram.byteOffset, cpu.ram.length >>> 1) : new Uint16Array(0);
+    this.#wasm = this.#options.backend === 'wasm' ? this.#attachWasm(cpu) : undefined;
+  }
+
+  /**
+   * Checks that the CPU's RAM, TLB and registers are views of the arena's memory (a write
+   * through each view is seen through the memory) and sets up the mailbox and the helpers the
+   * WebAssembly blocks import.
+   */
+  #attachWasm(cpu: X86Cpu): WasmBackend {
+    const arena = this.#arena;
+    const inArena = (view: Int32Array | Uint8Array, index: number, probe: number): boolean => {
+      if (arena === undefined || !(view.buffer instanceof SharedArrayBuffer)) return false;
+      const whole = new Uint8Array(arena.memory.buffer);
+      if (view.byteOffset + view.byteLength > whole.length) return false;
+      const saved = view[index]!;
+      view[index] = probe;
+      const seen = whole[view.byteOffset + index * view.BYTES_PER_ELEMENT]!;
+      view[index] = saved;
+      return seen === (probe & 255);
+    };
+    if (wasmHost === undefined || !inArena(cpu.regs, 0, 0x5a) || !inArena(cpu.tlb, 0, 0xa5) || !inArena(cpu.ram, 0, 0x3c)) {
+      throw new PopekError(
+        'bt-backend-unavailable',
+        "The binary translator's WebAssembly backend needs guest RAM, the TLB and the CPU registers in one WebAssembly memory; bind a HostArena (such as WasmHostArena) in the machine's profile, or use the 'js' backend.",
+      );
+    }
+    const at = arena!.allocate(MAILBOX_BYTES, 8);
+    const linksAt = arena!.allocate(MAX_SLOTS * LINKS_PER_SLOT * 4, 8);
+    const memory = arena!.memory;
+    const mailbox = new Int32Array(memory.buffer, at, MAILBOX_BYTES >>> 2);
+    const links = new Int32Array(memory.buffer, linksAt, MAX_SLOTS * LINKS_PER_SLOT);
+    const layout: WasmLayout = { tlb: cpu.tlb.byteOffset, ram: cpu.ram.byteOffset, regs: cpu.regs.byteOffset, mailbox: at, links: linksAt, maximumPages: 65536 };
+    const poll = (retired: number): number => {
+      // A block boundary in a chain or a loop: at its guest time, is an event waiting?
+      const c = this.cpu;
+      c.retiredCount = this.#rc0 + mailbox[MailboxWord.Total]! + retired;
+      return c.attention !== 0 || ((c.flags & IF) !== 0 && c.pic.hasInterrupt()) ? 1 : 0;
+    };
+    const helpers: Record<string, unknown> = {
+      m: memory,
+      cond: (cc: number): number => {
+        this.#takeFlags();
+        return this.cpu.cond(cc) ? 1 : 0;
+      },
+      cf: (): number => {
+        this.#takeFlags();
+        return this.cpu.cf();
+      },
+      rot: (bits: number): void => {
+        // ROL/ROR: CF and OF (in `bits`) replace the flags' own; the others stay as they were.
+        this.#takeFlags();
+        const c = this.cpu;
+        c.lazy &= ~(Eflags.CF | Eflags.OF);
+        c.flags = (c.flags & ~(Eflags.CF | Eflags.OF)) | bits;
+      },
+      poll,
+    };
+    const api = wasmHost!;
+    const table = new api.Table({ element: 'anyfunc', initial: 1024 });
+    const instantiate = (bytes: Uint8Array, e: Record<string, unknown>): unknown => new api.Instance(new api.Module(bytes), { e }).exports['b'];
+    // Blocks read incoming flags through WebAssembly helpers that evaluate the state the chain
+    // left in the mailbox, and ask the CPU only when there is none.
+    helpers['cf'] = instantiate(carryModule(layout), { m: memory, j: helpers['cf'] });
+    helpers['cond'] = instantiate(conditionModule(layout), { m: memory, j: helpers['cond'] });
+    const imports = { e: Object.fromEntries(['m', ...BLOCK_IMPORTS.map((f) => f.name)].map((n) => [n, helpers[n]])) };
+    const run = instantiate(dispatcherModule(layout), { m: memory, t: table, poll }) as WasmBackend['run'];
+    const refuse = instantiate(refusingModule(layout), { m: memory });
+    return { api, layout, mailbox, links, imports, table, run, refuse, slots: [undefined] };
+  }
+
+  /**
+   * Runs WebAssembly block `b` through the dispatcher, which may go on through linked blocks: the
+   * mailbox gives EIP, the instructions retired, the flags and the last block.
+   */
+  #runWasm(b: Block, end: number): number {
+    const w = this.#wasm!;
+    const cpu = this.cpu;
+    const mb = w.mailbox;
+    const rc0 = cpu.retiredCount;
+    this.#rc0 = rc0;
+    mb[MailboxWord.Eip] = b.eip;
+    const x = w.run(b.slot, end - rc0, cpu.rdFlag, cpu.wrFlag, ((cpu.flags >>> 10) & 1) | ((cpu.flags >>> 8) & 2));
+    cpu.eip = mb[MailboxWord.Eip]!;
+    cpu.retiredCount = rc0 + mb[MailboxWord.Total]!;
+    if (mb[MailboxWord.Flags] !== 0) this.#takeFlags();
+    const chained = mb[MailboxWord.Chained]!;
+    if (chained !== 0) {
+      this.#cChained.value += chained;
+      mb[MailboxWord.Chained] = 0;
+    }
+    this.#wasmLast = w.slots[mb[MailboxWord.Slot]!];
+    return x;
+  }
+
+  /** Moves the lazy flags a WebAssembly block left in the mailbox into the CPU. */
+  #takeFlags(): void {
+    const mb = this.#wasm!.mailbox;
+    const state = mb[MailboxWord.Flags]!;
+    if (state === 0) return;
+    mb[MailboxWord.Flags] = 0;
+    const cpu = this.cpu;
+    const size = mb[MailboxWord.Size]!;
+    cpu.lzRes = mb[MailboxWord.Res]!;
+    cpu.lzMask = size === 4 ? -1 : size === 2 ? 0xffff : 0xff;
+    cpu.lzSign = size === 4 ? -0x8000_0000 : size === 2 ? 0x8000 : 0x80;
+    switch (state) {
+      case FlagState.Arith:
+        cpu.lazy = 2261;
+        cpu.lzOp = mb[MailboxWord.Op]!;
+        cpu.lzA = mb[MailboxWord.A]!;
+        cpu.lzB = mb[MailboxWord.B]!;
+        break;
+      case FlagState.Carry:
+        cpu.flags = (cpu.flags & -2) | mb[MailboxWord.Cf]!;
+        cpu.lazy = 2260;
+        cpu.lzOp = mb[MailboxWord.Op]!;
+        cpu.lzA = mb[MailboxWord.A]!;
+        cpu.lzB = mb[MailboxWord.B]!;
+        break;
+      case FlagState.Shift:
+        cpu.flags = (cpu.flags & -2066) | mb[MailboxWord.Cf]! | mb[MailboxWord.Of]!;
+        cpu.lazy = 196;
+        cpu.lzOp = 0;
+        break;
+      default:
+        cpu.flags &= -2066;
+        cpu.lazy = 196;
+        cpu.lzOp = 0;
+        break;
+    }
   }
 
   /** The mode key for the CPU's current state, or -1 where the engine does not translate. */
@@ -373,7 +568,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   }
 
   #compile(b: Block): void {
-    if (this.#translated >= this.#options.maxBlocks) {
+    if (this.#translated >= this.#options.maxBlocks || (this.#wasm !== undefined && this.#wasm.slots.length >= MAX_SLOTS)) {
       this.#flush(this.#cInvalidCapacity);
       // The block being made hot starts the new cache.
       b.valid = true;
@@ -397,6 +592,27 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       this.#pages.set(b.gfn, blocks);
     }
     const page = this.ram.subarray(b.hostPage, b.hostPage + 4096);
+    const wasm = this.#wasm;
+    if (wasm !== undefined) {
+      const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip)).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag);
+      if (w !== undefined) {
+        const slot = wasm.slots.length;
+        if (slot >= wasm.table.length) wasm.table.grow(1024);
+        wasm.table.set(slot, new wasm.api.Instance(new wasm.api.Module(w.module), wasm.imports).exports['b']);
+        wasm.slots.push(b);
+        b.slot = slot;
+        b.fn = (end: number): number => this.#runWasm(b, end);
+        b.count = w.count;
+        b.exits = w.exits;
+        b.next = new Array<Block | undefined>(w.exits.length).fill(undefined);
+        blocks.push(b);
+        this.#translated++;
+        this.#cTranslations.value++;
+        this.#cWasmBlocks.value++;
+        this.#cTranslatedInstructions.value += w.count;
+        return;
+      }
+    }
     const compiled = new BlockCompiler({ aligned: this.aligned, visits: (eip) => this.#visits(b, eip) }).compile(page, b.eip & 0xfff, b.eip, b.mode);
     if (compiled === undefined) {
       b.hits = -Infinity; // the first instruction crosses the page: interpreted
@@ -428,11 +644,20 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     for (const b of blocks) {
       b.valid = false;
       if (this.#map.get(b.key) === b) this.#map.delete(b.key);
+      if (b.slot !== 0) this.#retireSlot(b);
     }
     this.#cBlocksInvalidated.value += blocks.length;
     this.#translated -= blocks.length;
     this.#pages.delete(gfn);
     this.#tracing.untrace(gfn, this);
+  }
+
+  /** Points a dropped WebAssembly block's slot at the refusing function: links to it stop there. */
+  #retireSlot(b: Block): void {
+    const w = this.#wasm!;
+    w.table.set(b.slot, w.refuse);
+    w.slots[b.slot] = undefined;
+    b.slot = 0;
   }
 
   /** Forgets the visit counts of blocks not yet translated (the cache keeps its translations). */
@@ -449,6 +674,15 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       this.#tracing.untrace(gfn, this);
     }
     for (const b of this.#map.values()) b.valid = false;
+    const w = this.#wasm;
+    if (w !== undefined) {
+      for (let slot = 1; slot < w.slots.length; slot++) {
+        const b = w.slots[slot];
+        if (b !== undefined) this.#retireSlot(b);
+      }
+      w.slots.length = 1;
+      w.links.fill(0);
+    }
     this.#pages.clear();
     this.#map.clear();
     this.#translated = 0;
@@ -460,10 +694,12 @@ function resolveOptions(o: BinaryTranslationOptions): Required<BinaryTranslation
   const maxBlocks = o.maxBlocks ?? 32_768;
   const hotThreshold = o.hotThreshold ?? 5000;
   const maxPageInvalidations = o.maxPageInvalidations ?? 32;
+  const backend = o.backend ?? 'js';
+  if (backend !== 'js' && backend !== 'wasm') throw new RangeError(`backend must be 'js' or 'wasm', not ${String(backend)}`);
   if (!Number.isInteger(maxBlocks) || maxBlocks < 1) throw new RangeError(`maxBlocks must be a positive integer, not ${maxBlocks}`);
   if (!Number.isInteger(hotThreshold) || hotThreshold < 1) throw new RangeError(`hotThreshold must be a positive integer, not ${hotThreshold}`);
   if (!Number.isInteger(maxPageInvalidations) || maxPageInvalidations < 1) {
     throw new RangeError(`maxPageInvalidations must be a positive integer, not ${maxPageInvalidations}`);
   }
-  return { maxBlocks, hotThreshold, maxPageInvalidations };
+  return { maxBlocks, hotThreshold, maxPageInvalidations, backend };
 }

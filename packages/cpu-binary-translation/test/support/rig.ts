@@ -12,7 +12,7 @@
  * - 0x10000 guest code ({@link CODE})
  * - 0x100000 page tables (when paging is on)
  */
-import { MetricsRegistry, SliceExit } from '@popek/core';
+import { MetricsRegistry, SliceExit, WasmHostArena } from '@popek/core';
 import { DirectStrategy, Mmu } from '@popek/mmu';
 import { enterFlatRing0, writeFlatGdt } from '../../../cpu-x86/test/support/flat-kernel.js';
 import { makeCpu, type TestCpu } from '../../../cpu-x86/test/support/machine.js';
@@ -33,6 +33,12 @@ export const PAGE_TABLES = 0x100000;
 
 /** Page-table entry bits. */
 export const PTE = { P: 1, W: 2, U: 4, G: 0x100 } as const;
+
+/**
+ * The translator backend of rigs that do not choose one: `POPEK_BT_BACKEND` (`js` or `wasm`) when
+ * set, so every suite of this package can be run under either backend.
+ */
+const DEFAULT_BACKEND: 'js' | 'wasm' = process.env['POPEK_BT_BACKEND'] === 'wasm' ? 'wasm' : 'js';
 
 /** Which engine runs the guest. */
 export type Engine = 'bt' | 'interp';
@@ -133,12 +139,15 @@ export class PageTables {
 }
 
 /** Builds a CPL-0 flat protected-mode machine (paging off) at {@link CODE}, ESP {@link KSTACK}. */
-export function makeRig(engine: Engine, options: RigOptions = {}): Rig {
-  const t = makeCpu(options.ramBytes ?? 8 << 20, {}, (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry()));
+export function makeRig(engine: Engine, rigOptions: RigOptions = {}): Rig {
+  const options: RigOptions = { ...rigOptions, bt: { backend: DEFAULT_BACKEND, ...rigOptions.bt } };
+  // The WebAssembly backend needs RAM, the TLB and the registers in one arena.
+  const arena = engine === 'bt' && options.bt?.backend === 'wasm' ? new WasmHostArena({ maximumPages: 4096 }) : undefined;
+  const t = makeCpu(options.ramBytes ?? 8 << 20, {}, (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry(), arena), arena);
   const cpu = t.cpu;
   let translator: BinaryTranslator | undefined;
   if (engine === 'bt') {
-    translator = new BinaryTranslator(t.bus, t.bus, t.metrics, { hotThreshold: 1, ...options.bt });
+    translator = new BinaryTranslator(t.bus, t.bus, t.metrics, { hotThreshold: 1, ...options.bt }, arena);
     cpu.setPolicy(new BinaryTranslationMode(translator));
   }
   const ram = t.bus.ram;

@@ -14,7 +14,7 @@ import type { PolicyAction as PolicyActionType } from '../../src/execution-polic
 import { InstructionClass, type OpcodeForm } from '../../src/opcode-table.js';
 import { MetricsRegistry } from '@popek/core';
 import { DirectStrategy, Mmu } from '@popek/mmu';
-import { testCpuMode } from '../support/cpu-mode.js';
+import { testCpuArena, testCpuMode } from '../support/cpu-mode.js';
 import { makeCpu } from '../support/machine.js';
 import { BUF, COMPARED_FLAGS, RECORD_BYTES, type DiffCase } from './cases.js';
 
@@ -167,7 +167,8 @@ export function loadElf(ram: Uint8Array, image: Uint8Array): number {
 export function runPopek(path: string, maxInstructions = 500_000_000): { output: Uint8Array; retired: number } {
   const policy = new SyscallPolicy();
   const mode = testCpuMode();
-  const t = makeCpu(8 << 20, { policy }, mode !== undefined ? (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry()) : undefined);
+  const arena = testCpuArena();
+  const t = makeCpu(8 << 20, { policy }, mode !== undefined ? (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry(), arena) : undefined, arena);
   if (mode !== undefined) {
     // The mode's engine runs the binary; the system calls stay with the test policy.
     policy.engine = mode(t).engine;

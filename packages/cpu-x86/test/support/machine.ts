@@ -1,4 +1,4 @@
-import { CoreClock, FlatPhysicalBus, MetricsRegistry, type InterruptController, type PowerControl, type ResetReason } from '@popek/core';
+import { CoreClock, FlatPhysicalBus, MetricsRegistry, type HostArena, type InterruptController, type PowerControl, type ResetReason } from '@popek/core';
 import { X86Cpu } from '../../src/cpu.js';
 import type { CpuOptions } from '../../src/cpu-options.js';
 import type { CpuMmu } from '../../src/cpu-mmu.js';
@@ -39,14 +39,14 @@ export interface TestCpu {
 }
 
 /** Builds a test CPU. */
-export function makeCpu(ramBytes = 16 << 20, options: CpuOptions = {}, mmuFactory?: (bus: FlatPhysicalBus) => CpuMmu): TestCpu {
-  const bus = new FlatPhysicalBus(ramBytes);
+export function makeCpu(ramBytes = 16 << 20, options: CpuOptions = {}, mmuFactory?: (bus: FlatPhysicalBus) => CpuMmu, arena?: HostArena): TestCpu {
+  const bus = new FlatPhysicalBus(ramBytes, arena);
   const mmu = mmuFactory ? mmuFactory(bus) : new IdentityMmu(bus);
   const pic = new TestPic();
   const power = new TestPower();
   const clock = new CoreClock({ mode: 'deterministic' });
   const metrics = new MetricsRegistry();
-  const cpu = new X86Cpu(bus, mmu, pic, power, clock, metrics, options);
+  const cpu = new X86Cpu(bus, mmu, pic, power, clock, metrics, options, undefined, arena);
   clock.setInstructionCounter(cpu);
   return { cpu, bus, pic, power, clock, metrics, mmu };
 }

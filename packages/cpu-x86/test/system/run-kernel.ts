@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MetricsRegistry, SliceExit } from '@popek/core';
 import { DirectStrategy, Mmu } from '@popek/mmu';
-import { testCpuMode } from '../support/cpu-mode.js';
+import { testCpuArena, testCpuMode } from '../support/cpu-mode.js';
 import { makeCpu } from '../support/machine.js';
 
 /** Where the kernel sources live. */
@@ -46,7 +46,8 @@ export interface KernelRun {
 
 /** Runs a kernel image in Popek: Multiboot entry state, 32 MiB RAM, the direct MMU. */
 export function runInPopek(image: Uint8Array, maxInstructions = 50_000_000): KernelRun {
-  const t = makeCpu(32 << 20, {}, (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry()));
+  const arena = testCpuArena();
+  const t = makeCpu(32 << 20, {}, (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry(), arena), arena);
   const cpu = t.cpu;
   const mode = testCpuMode();
   if (mode !== undefined) cpu.setPolicy(mode(t));

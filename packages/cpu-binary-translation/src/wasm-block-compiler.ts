@@ -1,0 +1,1278 @@
+/**
+ * The WebAssembly block compiler: the second backend of the translator. It decodes one guest
+ * block as the JavaScript {@link BlockCompiler} does (same block shapes: loops to the block's
+ * start, direct jumps within the page followed, the hot side of a branch followed) and emits a
+ * WebAssembly module whose one function runs it over the machine's {@link HostArena}, where guest
+ * RAM, the TLB and the registers live. WebAssembly needs no warm-up: the host compiles it at once
+ * to machine code that does not depend on type feedback, so a new block runs at full speed from
+ * its first call.
+ *
+ * The function is `b(budget, rd, wr, fl) → exit` (-1 for a bail-out): `budget` is how many
+ * instructions the slice still allows, `rd` and `wr` the CPU's TLB permission bits, `fl` EFLAGS.DF
+ * (bit 0) and IF (bit 1). It reports through a mailbox in the
+ * arena: the next EIP, the instructions retired, and the lazy flags it left (see
+ * {@link MailboxWord}).
+ *
+ * It handles a subset of the forms: integer moves, ALU operations, shifts, stack operations and
+ * control transfers, with memory operands in flat segments. Any memory access that misses the
+ * TLB's inline path (miss, MMIO, page crossing, a write to a traced code page, no permission)
+ * leaves the block *before* the instruction changes anything (a bail-out exit), and the engine
+ * interprets that one instruction: faults and device accesses are the interpreter's. A form the
+ * backend does not handle ends the block before it (an ordinary direct exit); a block whose
+ * first instruction is such a form is not compiled here (the JavaScript backend takes it).
+ */
+import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
+import { ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, type ExitSpec } from './block-compiler.js';
+import { Op, VOID, bin, buildModule, eqz, get, k, memarg, uleb, type Code } from './wasm-module.js';
+
+/** Where the block's state lives in the arena (byte offsets). */
+export interface WasmLayout {
+  /** The TLB (one int32 per linear page). */
+  readonly tlb: number;
+  /** Guest RAM (the frame pool; TLB entries hold offsets relative to it). */
+  readonly ram: number;
+  /** The eight general registers (int32 each). */
+  readonly regs: number;
+  /** The mailbox ({@link MailboxWord}). */
+  readonly mailbox: number;
+  /** The arena's maximum size in 64 KiB pages. */
+  readonly maximumPages: number;
+  /** The dispatcher's link words: 8 per table slot, the slot each exit chains to (0: none). */
+  readonly links: number;
+}
+
+/** Words (int32) of the mailbox a block writes when it exits. */
+export const MailboxWord = {
+  /** The next EIP. */
+  Eip: 0,
+  /** Instructions retired by this call. */
+  Retired: 1,
+  /** 0: the block left the flags as they were; otherwise a {@link FlagState}. */
+  Flags: 2,
+  /** 1 for an addition, 2 for a subtraction (FlagState.Arith and .Carry). */
+  Op: 3,
+  /** First operand. */
+  A: 4,
+  /** Second operand. */
+  B: 5,
+  /** Result. */
+  Res: 6,
+  /** Operand size in bytes. */
+  Size: 7,
+  /** CF (0 or 1) where the state carries it. */
+  Cf: 8,
+  /** OF (0 or the OF bit) where the state carries it. */
+  Of: 9,
+  /** Instructions retired by the chain of blocks so far (the dispatcher keeps it). */
+  Total: 10,
+  /** The table slot of the last block the dispatcher ran. */
+  Slot: 11,
+  /** Transfers the dispatcher made from block to block without returning. */
+  Chained: 12,
+} as const;
+
+/** Bytes of the mailbox. */
+export const MAILBOX_BYTES = 64;
+
+/** The result of a block (and of the dispatcher) that left before an instruction it could not complete inline. */
+export const BAIL = -1;
+
+/**
+ * The result of a block that refused to run when the dispatcher chained to it: the slice's
+ * budget cannot hold it, or its page is no longer mapped as when it was compiled (EIP is
+ * its start; nothing ran).
+ */
+export const REFUSED = -2;
+
+/** The signature of a block function: (budget, rd, wr, df) → exit. */
+export const BLOCK_TYPE = { params: 4, results: 1 } as const;
+
+/** How the lazy flags a block leaves are described in the mailbox. */
+export const FlagState = {
+  /** ADD, SUB, CMP (all six flags from operands and result). */
+  Arith: 1,
+  /** ADC, SBB, INC, DEC (CF given; the others from operands and result). */
+  Carry: 2,
+  /** Shifts (CF and OF given; ZF, SF, PF from the result; AF cleared). */
+  Shift: 3,
+  /** Logic (CF, OF, AF cleared; ZF, SF, PF from the result). */
+  Logic: 4,
+} as const;
+
+/** Imported helpers, by function index. */
+const IMPORT_COND = 0;
+const IMPORT_CF = 1;
+const IMPORT_POLL = 2;
+const IMPORT_ROT = 3;
+/** What a block module imports besides the memory. */
+export const BLOCK_IMPORTS = [
+  { name: 'cond', type: { params: 1, results: 1 } },
+  { name: 'cf', type: { params: 0, results: 1 } },
+  { name: 'poll', type: { params: 1, results: 1 } },
+  { name: 'rot', type: { params: 1, results: 0 } },
+];
+
+/** Locals: parameters, registers, scratch. */
+const P_BUDGET = 0;
+const P_RD = 1;
+const P_WR = 2;
+/**
+ * EFLAGS.DF in bit 0 and EFLAGS.IF in bit 1: constant within a call (CLD, STD, CLI, STI, POPF
+ * and IRET end blocks).
+ */
+const P_FL = 3;
+const PARAMS = BLOCK_TYPE.params;
+const L_REG = 4; // r0…r7: 4…11
+const L_X = 12; // exit id
+const L_DONE = 13; // instructions retired by earlier loop iterations
+const L_LIM = 14; // budget - COUNT: the loop goes on while done + retired <= lim
+const L_A = 15;
+const L_E = 16;
+const L_O = 17;
+const FIRST_TEMP = 18;
+
+const ES = 0;
+const SS = 2;
+const DS = 3;
+
+const MASK: Record<number, number> = { 1: 255, 2: 65535, 4: -1 };
+const SIGN: Record<number, number> = { 1: 128, 2: 32768, 4: -2147483648 };
+
+type ProducerKind = 'add' | 'sub' | 'adc' | 'sbb' | 'inc' | 'dec' | 'logic' | 'shift';
+
+interface Producer {
+  readonly kind: ProducerKind;
+  readonly size: number;
+  readonly a: number;
+  readonly b: number;
+  readonly r: number;
+  /** CF local (0/1) of ADC/SBB/INC/DEC/shifts, else -1. */
+  readonly c: number;
+  /** OF local (0 or 2048) of shifts, else -1. */
+  readonly o: number;
+}
+
+interface RmOperand {
+  readonly reg: number;
+  readonly ea: Code;
+  readonly seg: number;
+}
+
+/** A form this backend does not handle: the block ends before the instruction. */
+class Unsupported extends Error {}
+
+const UNSUPPORTED = new Unsupported('form not handled by the WebAssembly backend');
+
+function unsupported(): never {
+  throw UNSUPPORTED;
+}
+
+/** Normalises to an operand size: dwords wrap, bytes and words are masked. */
+function norm(v: Code, size: number): Code {
+  return size === 4 ? v : bin(Op.i32And, v, k(MASK[size]!));
+}
+
+function isPrefix(b: number): boolean {
+  return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65;
+}
+
+/** What {@link WasmBlockCompiler.compile} produced. */
+export interface CompiledWasm {
+  /** The module's bytes. */
+  readonly module: Uint8Array;
+  /** Guest instructions in the block. */
+  readonly count: number;
+  /** Bytes of guest code covered. */
+  readonly bytes: number;
+  /** The exits, indexed by the function's result. */
+  readonly exits: readonly ExitSpec[];
+}
+
+/**
+ * Compiles one block into a WebAssembly module. Create one per translation:
+ * `compile(bytes, offset, eip, mode)` as for {@link BlockCompiler}.
+ */
+export class WasmBlockCompiler {
+  #out: number[] = [];
+  #exits: ExitSpec[] = [];
+  #producer: Producer | undefined;
+  #locals = FIRST_TEMP;
+  #used = 0;
+  #written = 0;
+  #depth = 0;
+  #k = 0;
+  #eip = 0;
+  #next = 0;
+  #mode = 0;
+  #ended = false;
+  #start = 0;
+  #pageBase = 0;
+  #redirect = 0;
+  #redirected = false;
+  #bytes: Uint8Array = new Uint8Array(0);
+  #hostPage = 0;
+  #exFlag = 0;
+  #pos = 0;
+  #insn!: DecodedInstruction;
+  readonly #layout: WasmLayout;
+  readonly #visits: ((eip: number) => number) | undefined;
+  readonly #visited = new Set<number>();
+
+  /**
+   * @param layout - where the TLB, RAM, registers and mailbox are in the arena
+   * @param visits - the engine's visit counts (see {@link BlockCompiler})
+   */
+  constructor(layout: WasmLayout, visits?: (eip: number) => number) {
+    this.#layout = layout;
+    this.#visits = visits;
+  }
+
+  /**
+   * Compiles the block at `bytes[offset]` (EIP `eip`, mode key `mode`). Returns undefined when
+   * the first instruction is a form this backend does not handle or crosses the page.
+   */
+  compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number): CompiledWasm | undefined {
+    this.#hostPage = hostPage;
+    this.#exFlag = exFlag;
+    this.#bytes = bytes;
+    this.#mode = mode;
+    this.#start = eip | 0;
+    this.#pageBase = (eip & ~0xfff) | 0;
+    let off = offset;
+    let pc = eip | 0;
+    let count = 0;
+    let covered = 0;
+    const visited = this.#visited;
+    visited.clear();
+    for (; count < MAX_BLOCK_INSTRUCTIONS && !this.#ended; count++) {
+      if (visited.has(pc)) {
+        this.#k = count - 1;
+        if (pc === this.#start) this.#loopEdge(count);
+        else this.#exitDirect(pc, count);
+        this.#ended = true;
+        break;
+      }
+      const insn = decodeInstruction(bytes, off, true);
+      if (insn === undefined) break;
+      this.#insn = insn;
+      this.#k = count;
+      this.#eip = pc;
+      this.#next = (pc + insn.length) | 0;
+      this.#redirected = false;
+      if (!this.#instruction(off)) break; // not handled: the block ends before it
+      visited.add(pc);
+      covered += insn.length;
+      if (this.#redirected) {
+        pc = this.#redirect;
+        off = pc - this.#pageBase;
+      } else {
+        off += insn.length;
+        pc = this.#next;
+      }
+    }
+    if (count === 0) return undefined;
+    if (!this.#ended) {
+      this.#k = count - 1;
+      this.#exitDirect(pc, count);
+    }
+    return { module: this.#assemble(count), count, bytes: covered, exits: this.#exits };
+  }
+
+  #assemble(count: number): Uint8Array {
+    const body: number[] = [];
+    const { regs, mailbox, tlb } = this.#layout;
+    // Entered by the dispatcher (or the engine): refuse unless the budget holds the block, EIP is
+    // its start and its page is still mapped, executable, at the host page it was compiled from.
+    const tlbEntry = [...k(0), Op.i32Load];
+    memarg(tlbEntry, tlb + (this.#start >>> 12) * 4);
+    const eipNow = [...k(0), Op.i32Load];
+    memarg(eipNow, mailbox + MailboxWord.Eip * 4);
+    const refuse = bin(
+      Op.i32Or,
+      bin(Op.i32Or, bin(Op.i32LtS, get(P_BUDGET), k(count)), bin(Op.i32Ne, eipNow, k(this.#start))),
+      bin(Op.i32Ne, bin(Op.i32And, tlbEntry, k(0x7fff_f000 | this.#exFlag)), k(this.#hostPage | this.#exFlag)),
+    );
+    body.push(...refuse, Op.if, VOID, ...k(0), ...k(0), Op.i32Store);
+    memarg(body, mailbox + MailboxWord.Retired * 4);
+    body.push(...k(REFUSED), Op.return, Op.end);
+    // A register the block writes is loaded too: an exit before the write stores it back.
+    const loaded = this.#used | this.#written;
+    for (let r = 0; r < 8; r++) {
+      if ((loaded & (1 << r)) === 0) continue;
+      body.push(...k(0), Op.i32Load);
+      memarg(body, regs + r * 4);
+      body.push(Op.localSet);
+      uleb(body, L_REG + r);
+    }
+    body.push(...bin(Op.i32Sub, get(P_BUDGET), k(count)), Op.localSet);
+    uleb(body, L_LIM);
+    body.push(Op.block, VOID, Op.loop, VOID, ...this.#out, Op.end, Op.end);
+    for (let r = 0; r < 8; r++) {
+      if ((this.#written & (1 << r)) === 0) continue;
+      body.push(...k(0), ...get(L_REG + r), Op.i32Store);
+      memarg(body, regs + r * 4);
+    }
+    body.push(...get(L_X));
+    return buildModule({
+      memoryMaximumPages: this.#layout.maximumPages,
+      imports: BLOCK_IMPORTS,
+      type: BLOCK_TYPE,
+      locals: this.#locals - PARAMS,
+      body,
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Emission helpers
+  // ------------------------------------------------------------------------------------------
+
+  #emit(code: Code): void {
+    for (const b of code) this.#out.push(b);
+  }
+
+  #temp(): number {
+    return this.#locals++;
+  }
+
+  #set(l: number, v: Code): void {
+    this.#emit(v);
+    this.#out.push(Op.localSet);
+    uleb(this.#out, l);
+  }
+
+  /** `if (cond) { then() }` with the nesting depth tracked for exits. */
+  #if(cond: Code, then: () => void): void {
+    this.#emit(cond);
+    this.#out.push(Op.if, VOID);
+    this.#depth++;
+    then();
+    this.#depth--;
+    this.#out.push(Op.end);
+  }
+
+  #store32(address: number, v: Code): void {
+    this.#emit(k(0));
+    this.#emit(v);
+    this.#out.push(Op.i32Store);
+    memarg(this.#out, address);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Exits
+  // ------------------------------------------------------------------------------------------
+
+  /** Writes the current producer's lazy flags into the mailbox (nothing when there is none). */
+  #flagsToMailbox(): void {
+    const p = this.#producer;
+    if (p === undefined) return;
+    const mb = this.#layout.mailbox;
+    const w = (word: number, v: Code): void => this.#store32(mb + word * 4, v);
+    switch (p.kind) {
+      case 'add':
+      case 'sub':
+        w(MailboxWord.Flags, k(FlagState.Arith));
+        w(MailboxWord.Op, k(p.kind === 'add' ? 1 : 2));
+        w(MailboxWord.A, get(p.a));
+        w(MailboxWord.B, get(p.b));
+        break;
+      case 'adc':
+      case 'sbb':
+      case 'inc':
+      case 'dec':
+        w(MailboxWord.Flags, k(FlagState.Carry));
+        w(MailboxWord.Op, k(p.kind === 'adc' || p.kind === 'inc' ? 1 : 2));
+        w(MailboxWord.A, get(p.a));
+        w(MailboxWord.B, get(p.b));
+        w(MailboxWord.Cf, get(p.c));
+        break;
+      case 'shift':
+        w(MailboxWord.Flags, k(FlagState.Shift));
+        w(MailboxWord.Cf, get(p.c));
+        w(MailboxWord.Of, get(p.o));
+        break;
+      default:
+        w(MailboxWord.Flags, k(FlagState.Logic));
+        break;
+    }
+    w(MailboxWord.Res, get(p.r));
+    w(MailboxWord.Size, k(p.size));
+  }
+
+  /** Leaves the block: mailbox, exit id (-1 for a bail-out), branch to the epilogue. */
+  #exit(eip: Code, retired: number, kind: number, target: number): void {
+    const mb = this.#layout.mailbox;
+    let id = -1;
+    if (kind !== ExitKind.Bail) {
+      id = this.#exits.length;
+      this.#exits.push({ kind, target });
+    }
+    this.#store32(mb + MailboxWord.Eip * 4, eip);
+    this.#store32(mb + MailboxWord.Retired * 4, retired === 0 ? get(L_DONE) : bin(Op.i32Add, get(L_DONE), k(retired)));
+    this.#flagsToMailbox();
+    this.#set(L_X, k(id));
+    this.#out.push(Op.br);
+    uleb(this.#out, this.#depth + 1);
+  }
+
+  #exitDirect(target: number, retired: number): void {
+    this.#exit(k(target), retired, ExitKind.Direct, target | 0);
+    this.#ended = true;
+  }
+
+  /** Leaves before the current instruction, which the engine then interprets. */
+  #bail(): void {
+    this.#exit(k(this.#eip), this.#k, ExitKind.Bail, -1);
+  }
+
+  /** The back edge to the block's start after `retired` instructions of this iteration. */
+  #loopEdge(retired: number): void {
+    // The next iteration reads incoming flags through the helpers, which take them from the mailbox.
+    this.#flagsToMailbox();
+    // Another iteration must fit in the budget, and no event may be waiting (the helper sees
+    // the guest time of this boundary).
+    const n = bin(Op.i32Add, get(L_DONE), k(retired));
+    this.#if(bin(Op.i32GtS, n, get(L_LIM)), () => this.#exit(k(this.#start), retired, ExitKind.Direct, this.#start));
+    // With IF clear no interrupt can be taken, and nothing else can start waiting inside a call.
+    this.#if(bin(Op.i32And, get(P_FL), k(2)), () => this.#if([...n, Op.call, IMPORT_POLL], () => this.#exit(k(this.#start), retired, ExitKind.Direct, this.#start)));
+    this.#set(L_DONE, bin(Op.i32Add, get(L_DONE), k(retired)));
+    this.#out.push(Op.br);
+    uleb(this.#out, this.#depth);
+  }
+
+  #jumpTo(target: number, retired: number): void {
+    if (target === this.#start) {
+      this.#loopEdge(retired);
+      this.#ended = true;
+    } else if ((target & ~0xfff) === this.#pageBase && retired < MAX_BLOCK_INSTRUCTIONS) {
+      this.#redirect = target;
+      this.#redirected = true;
+    } else {
+      this.#exitDirect(target, retired);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Flags
+  // ------------------------------------------------------------------------------------------
+
+  #cf(): Code {
+    const p = this.#producer;
+    if (p === undefined) return [Op.call, IMPORT_CF];
+    switch (p.kind) {
+      case 'add':
+        return bin(Op.i32LtU, get(p.r), get(p.a));
+      case 'sub':
+        return bin(Op.i32LtU, get(p.a), get(p.b));
+      case 'logic':
+        return k(0);
+      default:
+        return get(p.c);
+    }
+  }
+
+  /** Condition `cc` as 0/1. */
+  #cond(cc: number): Code {
+    const p = this.#producer;
+    if (p === undefined) return [...k(cc), Op.call, IMPORT_COND];
+    const base = this.#condBase(p, cc >> 1);
+    return (cc & 1) === 0 ? base : eqz(base);
+  }
+
+  #condBase(p: Producer, c: number): Code {
+    const s4 = p.size === 4;
+    const a = get(p.a);
+    const b = get(p.b);
+    const r = get(p.r);
+    const zf = eqz(r);
+    const sf = s4 ? bin(Op.i32LtS, r, k(0)) : bin(Op.i32Ne, bin(Op.i32And, r, k(SIGN[p.size]!)), k(0));
+    const cf = this.#cf();
+    let of: Code;
+    const signOf = (v: Code): Code => (s4 ? bin(Op.i32LtS, v, k(0)) : bin(Op.i32Ne, bin(Op.i32And, v, k(SIGN[p.size]!)), k(0)));
+    if (p.kind === 'logic') of = k(0);
+    else if (p.kind === 'shift') of = bin(Op.i32Ne, get(p.o), k(0));
+    else if (p.kind === 'add' || p.kind === 'adc' || p.kind === 'inc') of = signOf(bin(Op.i32And, bin(Op.i32Xor, a, r), bin(Op.i32Xor, b, r)));
+    else of = signOf(bin(Op.i32And, bin(Op.i32Xor, a, b), bin(Op.i32Xor, a, r)));
+    const sx = (v: Code): Code => (s4 ? v : [...v, p.size === 1 ? Op.i32Extend8S : Op.i32Extend16S]);
+    switch (c) {
+      case 0:
+        return of;
+      case 1:
+        return p.kind === 'logic' ? k(0) : cf;
+      case 2:
+        return p.kind === 'sub' ? bin(Op.i32Eq, a, b) : zf;
+      case 3:
+        if (p.kind === 'sub') return bin(Op.i32LeU, a, b);
+        if (p.kind === 'logic') return zf;
+        return bin(Op.i32Or, cf, zf);
+      case 4:
+        return sf;
+      case 5:
+        // PF: an even number of set bits in the low byte.
+        return eqz(bin(Op.i32And, [...bin(Op.i32And, r, k(255)), 0x69 /* i32.popcnt */], k(1)));
+      case 6:
+        if (p.kind === 'sub') return bin(Op.i32LtS, sx(a), sx(b));
+        if (p.kind === 'logic') return sf;
+        return bin(Op.i32Ne, sf, of);
+      default:
+        if (p.kind === 'sub') return bin(Op.i32LeS, sx(a), sx(b));
+        if (p.kind === 'logic') return bin(Op.i32Or, zf, sf);
+        return bin(Op.i32Or, zf, bin(Op.i32Ne, sf, of));
+    }
+  }
+
+  /** ALU operation `op` (ADD OR ADC SBB AND SUB XOR CMP) into a new local; returns it. */
+  #alu(op: number, size: number, aCode: Code, bCode: Code): number {
+    const a = this.#temp();
+    const b = this.#temp();
+    const r = this.#temp();
+    this.#set(a, aCode);
+    this.#set(b, bCode);
+    switch (op) {
+      case 0:
+        this.#set(r, norm(bin(Op.i32Add, get(a), get(b)), size));
+        this.#producer = { kind: 'add', size, a, b, r, c: -1, o: -1 };
+        break;
+      case 2:
+      case 3: {
+        const c = this.#temp();
+        const cin = this.#temp();
+        this.#set(cin, this.#cf());
+        if (op === 2) {
+          this.#set(r, norm(bin(Op.i32Add, bin(Op.i32Add, get(a), get(b)), get(cin)), size));
+          this.#set(c, [...bin(Op.i32LeU, get(r), get(a)), ...bin(Op.i32LtU, get(r), get(a)), ...get(cin), Op.select]);
+        } else {
+          this.#set(r, norm(bin(Op.i32Sub, bin(Op.i32Sub, get(a), get(b)), get(cin)), size));
+          this.#set(c, [...bin(Op.i32LeU, get(a), get(b)), ...bin(Op.i32LtU, get(a), get(b)), ...get(cin), Op.select]);
+        }
+        this.#producer = { kind: op === 2 ? 'adc' : 'sbb', size, a, b, r, c, o: -1 };
+        break;
+      }
+      case 1:
+      case 4:
+      case 6:
+        this.#set(r, bin(op === 1 ? Op.i32Or : op === 4 ? Op.i32And : Op.i32Xor, get(a), get(b)));
+        this.#producer = { kind: 'logic', size, a, b, r, c: -1, o: -1 };
+        break;
+      default:
+        this.#set(r, norm(bin(Op.i32Sub, get(a), get(b)), size));
+        this.#producer = { kind: 'sub', size, a, b, r, c: -1, o: -1 };
+        break;
+    }
+    return r;
+  }
+
+  #incDec(dec: boolean, size: number, aCode: Code): number {
+    const a = this.#temp();
+    const b = this.#temp();
+    const r = this.#temp();
+    const c = this.#temp();
+    this.#set(c, this.#cf());
+    this.#set(a, aCode);
+    this.#set(b, k(1));
+    this.#set(r, norm(bin(dec ? Op.i32Sub : Op.i32Add, get(a), k(1)), size));
+    this.#producer = { kind: dec ? 'dec' : 'inc', size, a, b, r, c, o: -1 };
+    return r;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Operands
+  // ------------------------------------------------------------------------------------------
+
+  #byte(): number {
+    return this.#bytes[this.#pos++]!;
+  }
+
+  #imm8s(): number {
+    return (this.#byte() << 24) >> 24;
+  }
+
+  #imm16(): number {
+    const lo = this.#byte();
+    return lo | (this.#byte() << 8);
+  }
+
+  #imm32(): number {
+    const b0 = this.#byte();
+    const b1 = this.#byte();
+    const b2 = this.#byte();
+    return b0 | (b1 << 8) | (b2 << 16) | (this.#byte() << 24);
+  }
+
+  #immN(size: number): number {
+    if (size === 1) return this.#byte();
+    if (size === 2) return this.#imm16();
+    return this.#imm32();
+  }
+
+  #modrm(): { reg: number; rm: RmOperand } {
+    const m = this.#byte();
+    const mod = m >> 6;
+    const reg = (m >> 3) & 7;
+    const rmf = m & 7;
+    if (mod === 3) return { reg, rm: { reg: rmf, ea: [], seg: -1 } };
+    let ea: Code | undefined;
+    const add = (t: Code): void => {
+      ea = ea === undefined ? t : bin(Op.i32Add, ea, t);
+    };
+    let seg = DS;
+    let disp = 0;
+    if (rmf === 4) {
+      const sib = this.#byte();
+      const base = sib & 7;
+      const idx = (sib >> 3) & 7;
+      const scale = sib >> 6;
+      if (base === 5 && mod === 0) disp = this.#imm32();
+      else {
+        add(this.#regCode(base));
+        if (base === 4 || base === 5) seg = SS;
+      }
+      if (idx !== 4) add(scale === 0 ? this.#regCode(idx) : bin(Op.i32Shl, this.#regCode(idx), k(scale)));
+    } else if (rmf === 5 && mod === 0) {
+      disp = this.#imm32();
+    } else {
+      add(this.#regCode(rmf));
+      if (rmf === 5) seg = SS;
+    }
+    if (mod === 1) disp = this.#imm8s();
+    else if (mod === 2) disp = this.#imm32();
+    if (disp !== 0 || ea === undefined) add(k(disp));
+    const s = this.#insn.segment >= 0 ? this.#insn.segment : seg;
+    return { reg, rm: { reg: -1, ea: ea!, seg: s } };
+  }
+
+  #flat(seg: number): boolean {
+    if (seg === ES) return (this.#mode & ModeBit.FlatEs) !== 0;
+    if (seg === SS) return (this.#mode & ModeBit.FlatSs) !== 0;
+    if (seg === DS) return (this.#mode & ModeBit.FlatDs) !== 0;
+    return false;
+  }
+
+  #regCode(r: number): Code {
+    this.#used |= 1 << r;
+    return get(L_REG + r);
+  }
+
+  /** A register of `size` bytes, normalised. */
+  #reg(r: number, size: number): Code {
+    if (size === 4) return this.#regCode(r);
+    if (size === 2) return bin(Op.i32And, this.#regCode(r), k(65535));
+    if (r < 4) return bin(Op.i32And, this.#regCode(r), k(255));
+    return bin(Op.i32And, bin(Op.i32ShrU, this.#regCode(r - 4), k(8)), k(255));
+  }
+
+  #setReg(r: number, size: number, v: Code): void {
+    if (size === 4) {
+      this.#written |= 1 << r;
+      this.#used |= 1 << r;
+      this.#set(L_REG + r, v);
+    } else if (size === 2) {
+      this.#written |= 1 << r;
+      this.#set(L_REG + r, bin(Op.i32Or, bin(Op.i32And, this.#regCode(r), k(-65536)), bin(Op.i32And, v, k(65535))));
+    } else if (r < 4) {
+      this.#written |= 1 << r;
+      this.#set(L_REG + r, bin(Op.i32Or, bin(Op.i32And, this.#regCode(r), k(-256)), bin(Op.i32And, v, k(255))));
+    } else {
+      this.#written |= 1 << (r - 4);
+      this.#set(L_REG + r - 4, bin(Op.i32Or, bin(Op.i32And, this.#regCode(r - 4), k(-65281)), bin(Op.i32Shl, bin(Op.i32And, v, k(255)), k(8))));
+    }
+  }
+
+  /**
+   * The inline TLB path for an access of `size` bytes at the flat offset `ea` needing the
+   * permission locals `perms` (P_RD and/or P_WR): leaves the host offset in `o`, or bails out
+   * (before the instruction changed anything) when the access cannot be made inline.
+   */
+  #access(rm: RmOperand, size: number, perms: readonly number[]): void {
+    if (!this.#flat(rm.seg)) unsupported();
+    this.#set(L_A, rm.ea);
+    this.#emit(bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2)));
+    this.#out.push(Op.i32Load);
+    memarg(this.#out, this.#layout.tlb);
+    this.#out.push(Op.localSet);
+    uleb(this.#out, L_E);
+    let fail: Code | undefined;
+    for (const p of perms) {
+      const miss = eqz(bin(Op.i32And, get(L_E), get(p)));
+      fail = fail === undefined ? miss : bin(Op.i32Or, fail, miss);
+    }
+    if (size > 1) fail = bin(Op.i32Or, fail!, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
+    this.#if(fail!, () => this.#bail());
+    this.#set(L_O, bin(Op.i32Or, bin(Op.i32And, get(L_E), k(-4096)), bin(Op.i32And, get(L_A), k(4095))));
+  }
+
+  /** The value at host offset `o` (after {@link #access}). */
+  #ramLoad(size: number): Code {
+    const c = get(L_O);
+    c.push(size === 1 ? Op.i32Load8U : size === 2 ? Op.i32Load16U : Op.i32Load);
+    memarg(c, this.#layout.ram);
+    return c;
+  }
+
+  #ramStore(size: number, v: Code): void {
+    this.#emit(get(L_O));
+    this.#emit(v);
+    this.#out.push(size === 1 ? Op.i32Store8 : size === 2 ? Op.i32Store16 : Op.i32Store);
+    memarg(this.#out, this.#layout.ram);
+  }
+
+  #load(rm: RmOperand, size: number): number {
+    this.#access(rm, size, [P_RD]);
+    const v = this.#temp();
+    this.#set(v, this.#ramLoad(size));
+    return v;
+  }
+
+  #rmRead(rm: RmOperand, size: number): Code {
+    return rm.reg >= 0 ? this.#reg(rm.reg, size) : get(this.#load(rm, size));
+  }
+
+  #store(rm: RmOperand, size: number, v: Code): void {
+    this.#access(rm, size, [P_WR]);
+    this.#ramStore(size, v);
+  }
+
+  /** Read-modify-write: `compute(value)` returns the local holding what to store. */
+  #rmw(rm: RmOperand, size: number, compute: (v: Code) => number): void {
+    this.#access(rm, size, [P_RD, P_WR]);
+    const v = this.#temp();
+    this.#set(v, this.#ramLoad(size));
+    const r = compute(get(v));
+    this.#ramStore(size, get(r));
+  }
+
+  #push32(v: Code): void {
+    const t = this.#temp();
+    this.#set(t, bin(Op.i32Sub, this.#regCode(4), k(4)));
+    this.#store({ reg: -1, ea: get(t), seg: SS }, 4, v);
+    this.#setReg(4, 4, get(t));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Instructions
+  // ------------------------------------------------------------------------------------------
+
+  /** Emits the current instruction; false (and nothing emitted) when it is not handled. */
+  #instruction(off: number): boolean {
+    const insn = this.#insn;
+    const form = insn.form;
+    const opLen = insn.index >= 0x100 ? 2 : 1;
+    let prefixes = 0;
+    while (isPrefix(this.#bytes[off + prefixes]!)) prefixes++;
+    this.#pos = off + prefixes + opLen;
+    const pause = insn.index === 0x90 && insn.rep === 2;
+    const simple = form !== undefined && form.implemented && insn.addrsize32 && !insn.lock && (insn.rep === 0 || pause);
+    if (!simple) return false;
+    const mark = this.#out.length;
+    const producer = this.#producer;
+    const written = this.#written;
+    const used = this.#used;
+    const exits = this.#exits.length;
+    const locals = this.#locals;
+    try {
+      this.#inline(insn.index, insn.opsize32 ? 4 : 2);
+      return true;
+    } catch (e) {
+      if (e !== UNSUPPORTED) throw e;
+      this.#out.length = mark;
+      this.#producer = producer;
+      this.#written = written;
+      this.#used = used;
+      this.#exits.length = exits;
+      this.#locals = locals;
+      this.#ended = false;
+      this.#redirected = false;
+      this.#depth = 0;
+      return false;
+    }
+  }
+
+  #inline(index: number, osz: number): void {
+    const ssFlat = this.#flat(SS);
+    if (index < 0x40) {
+      const lo = index & 7;
+      if (lo > 5) unsupported();
+      const op = (index >> 3) & 7;
+      if (lo === 4 || lo === 5) {
+        const size = lo === 4 ? 1 : osz;
+        const imm = this.#immN(size);
+        const r = this.#alu(op, size, this.#reg(0, size), k(imm));
+        if (op !== 7) this.#setReg(0, size, get(r));
+        return;
+      }
+      const size = (lo & 1) === 0 ? 1 : osz;
+      const { reg, rm } = this.#modrm();
+      const toRm = lo < 2;
+      if (rm.reg >= 0) {
+        const d = toRm ? rm.reg : reg;
+        const s = toRm ? reg : rm.reg;
+        const r = this.#alu(op, size, this.#reg(d, size), this.#reg(s, size));
+        if (op !== 7) this.#setReg(d, size, get(r));
+        return;
+      }
+      if (!toRm || op === 7) {
+        const m = get(this.#load(rm, size));
+        const r = toRm ? this.#alu(op, size, m, this.#reg(reg, size)) : this.#alu(op, size, this.#reg(reg, size), m);
+        if (op !== 7) this.#setReg(reg, size, get(r));
+        return;
+      }
+      this.#rmw(rm, size, (v) => this.#alu(op, size, v, this.#reg(reg, size)));
+      return;
+    }
+    if (index < 0x50) {
+      const r = this.#incDec(index >= 0x48, osz, this.#reg(index & 7, osz));
+      this.#setReg(index & 7, osz, get(r));
+      return;
+    }
+    if (index < 0x58) {
+      if (osz !== 4 || !ssFlat) unsupported();
+      const t = this.#temp();
+      this.#set(t, this.#regCode(index & 7));
+      this.#push32(get(t));
+      return;
+    }
+    if (index < 0x60) {
+      if (osz !== 4 || !ssFlat) unsupported();
+      const v = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS }, 4);
+      this.#setReg(4, 4, bin(Op.i32Add, this.#regCode(4), k(4)));
+      this.#setReg(index & 7, 4, get(v));
+      return;
+    }
+    if (index === 0x68 || index === 0x6a) {
+      if (osz !== 4 || !ssFlat) unsupported();
+      const imm = index === 0x68 ? this.#imm32() : this.#imm8s();
+      this.#push32(k(imm));
+      return;
+    }
+    if ((index >= 0x70 && index < 0x80) || (index >= 0x180 && index < 0x190)) {
+      if (osz !== 4) unsupported();
+      const d = index < 0x80 ? this.#imm8s() : this.#imm32();
+      this.#branch(index & 15, (this.#next + d) | 0);
+      return;
+    }
+    if (index >= 0x140 && index < 0x150) {
+      const { reg, rm } = this.#modrm();
+      const v = this.#temp();
+      this.#set(v, this.#rmRead(rm, osz));
+      if (osz === 4) this.#setReg(reg, 4, [...get(v), ...this.#regCode(reg), ...this.#cond(index & 15), Op.select]);
+      else this.#setReg(reg, 2, [...get(v), ...this.#reg(reg, 2), ...this.#cond(index & 15), Op.select]);
+      return;
+    }
+    if (index >= 0x190 && index < 0x1a0) {
+      const { rm } = this.#modrm();
+      const t = this.#temp();
+      this.#set(t, this.#cond(index & 15));
+      if (rm.reg >= 0) this.#setReg(rm.reg, 1, get(t));
+      else this.#store(rm, 1, get(t));
+      return;
+    }
+    if (index >= 0xb0 && index < 0xb8) {
+      this.#setReg(index & 7, 1, k(this.#byte()));
+      return;
+    }
+    if (index >= 0xb8 && index < 0xc0) {
+      this.#setReg(index & 7, osz, k(this.#immN(osz)));
+      return;
+    }
+    if (index >= 0x91 && index < 0x98) {
+      if (osz !== 4) unsupported();
+      const r = index & 7;
+      const t = this.#temp();
+      this.#set(t, this.#regCode(0));
+      this.#setReg(0, 4, this.#regCode(r));
+      this.#setReg(r, 4, get(t));
+      return;
+    }
+    if (index === 0xc0 || index === 0xc1 || (index >= 0xd0 && index <= 0xd3)) {
+      this.#group2(index, osz);
+      return;
+    }
+    if (index === 0x1af || index === 0x69 || index === 0x6b) {
+      this.#imul(index, osz);
+      return;
+    }
+    if (index >= 0xa4 && index <= 0xaf && index !== 0xa8 && index !== 0xa9) {
+      this.#string(index, (index & 1) === 0 ? 1 : osz);
+      return;
+    }
+    switch (index) {
+      case 0x80:
+      case 0x81:
+      case 0x83: {
+        const size = index === 0x80 ? 1 : osz;
+        const { reg: op, rm } = this.#modrm();
+        const imm = index === 0x83 ? this.#imm8s() & MASK[size]! : this.#immN(size);
+        const immCode = k(size === 4 ? imm | 0 : imm);
+        if (rm.reg >= 0) {
+          const r = this.#alu(op, size, this.#reg(rm.reg, size), immCode);
+          if (op !== 7) this.#setReg(rm.reg, size, get(r));
+        } else if (op === 7) {
+          const m = get(this.#load(rm, size));
+          this.#alu(op, size, m, immCode);
+        } else {
+          this.#rmw(rm, size, (v) => this.#alu(op, size, v, immCode));
+        }
+        return;
+      }
+      case 0x84:
+      case 0x85: {
+        const size = index === 0x84 ? 1 : osz;
+        const { reg, rm } = this.#modrm();
+        const v = this.#rmRead(rm, size);
+        this.#alu(4, size, v, this.#reg(reg, size));
+        return;
+      }
+      case 0xa8:
+      case 0xa9: {
+        const size = index === 0xa8 ? 1 : osz;
+        this.#alu(4, size, this.#reg(0, size), k(this.#immN(size)));
+        return;
+      }
+      case 0x86:
+      case 0x87: {
+        const size = index === 0x86 ? 1 : osz;
+        const { reg, rm } = this.#modrm();
+        if (rm.reg < 0) unsupported();
+        const t = this.#temp();
+        this.#set(t, this.#reg(rm.reg, size));
+        this.#setReg(rm.reg, size, this.#reg(reg, size));
+        this.#setReg(reg, size, get(t));
+        return;
+      }
+      case 0x88:
+      case 0x89: {
+        const size = index === 0x88 ? 1 : osz;
+        const { reg, rm } = this.#modrm();
+        const src = this.#temp();
+        this.#set(src, this.#reg(reg, size));
+        if (rm.reg >= 0) this.#setReg(rm.reg, size, get(src));
+        else this.#store(rm, size, get(src));
+        return;
+      }
+      case 0x8a:
+      case 0x8b: {
+        const size = index === 0x8a ? 1 : osz;
+        const { reg, rm } = this.#modrm();
+        this.#setReg(reg, size, this.#rmRead(rm, size));
+        return;
+      }
+      case 0x8d: {
+        const { reg, rm } = this.#modrm();
+        if (rm.reg >= 0) unsupported();
+        this.#setReg(reg, osz, osz === 4 ? rm.ea : bin(Op.i32And, rm.ea, k(65535)));
+        return;
+      }
+      case 0x90:
+        return;
+      case 0x98:
+        if (osz !== 4) unsupported();
+        this.#setReg(0, 4, [...this.#regCode(0), Op.i32Extend16S]);
+        return;
+      case 0x99:
+        if (osz !== 4) unsupported();
+        this.#setReg(2, 4, bin(Op.i32ShrS, this.#regCode(0), k(31)));
+        return;
+      case 0xa0:
+      case 0xa1:
+      case 0xa2:
+      case 0xa3: {
+        const size = (index & 1) === 0 ? 1 : osz;
+        const rm: RmOperand = { reg: -1, ea: k(this.#imm32()), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
+        if (index < 0xa2) this.#setReg(0, size, get(this.#load(rm, size)));
+        else {
+          const t = this.#temp();
+          this.#set(t, this.#reg(0, size));
+          this.#store(rm, size, get(t));
+        }
+        return;
+      }
+      case 0xc6:
+      case 0xc7: {
+        const size = index === 0xc6 ? 1 : osz;
+        const { reg, rm } = this.#modrm();
+        if (reg !== 0) unsupported();
+        const imm = this.#immN(size);
+        if (rm.reg >= 0) this.#setReg(rm.reg, size, k(imm));
+        else this.#store(rm, size, k(imm));
+        return;
+      }
+      case 0xc2:
+      case 0xc3: {
+        if (osz !== 4 || !ssFlat) unsupported();
+        const n = index === 0xc2 ? this.#imm16() : 0;
+        const t = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS }, 4);
+        this.#setReg(4, 4, bin(Op.i32Add, this.#regCode(4), k(4 + n)));
+        this.#exit(get(t), this.#k + 1, ExitKind.Indirect, -1);
+        this.#ended = true;
+        return;
+      }
+      case 0xc9: {
+        if (osz !== 4 || !ssFlat) unsupported();
+        const v = this.#load({ reg: -1, ea: this.#regCode(5), seg: SS }, 4);
+        this.#setReg(4, 4, bin(Op.i32Add, this.#regCode(5), k(4)));
+        this.#setReg(5, 4, get(v));
+        return;
+      }
+      case 0xe8: {
+        if (osz !== 4 || !ssFlat) unsupported();
+        const d = this.#imm32();
+        this.#push32(k(this.#next));
+        this.#jumpTo((this.#next + d) | 0, this.#k + 1);
+        return;
+      }
+      case 0xe9:
+      case 0xeb: {
+        if (osz !== 4) unsupported();
+        const d = index === 0xe9 ? this.#imm32() : this.#imm8s();
+        this.#jumpTo((this.#next + d) | 0, this.#k + 1);
+        return;
+      }
+      case 0xf6:
+      case 0xf7: {
+        const size = index === 0xf6 ? 1 : osz;
+        const { reg: op, rm } = this.#modrm();
+        if (op === 0) {
+          const v = this.#rmRead(rm, size);
+          this.#alu(4, size, v, k(this.#immN(size)));
+          return;
+        }
+        if (op !== 2 && op !== 3) unsupported();
+        const apply = (v: Code): number => {
+          if (op === 3) return this.#alu(5, size, k(0), v);
+          const t = this.#temp();
+          this.#set(t, norm(bin(Op.i32Xor, v, k(-1)), size));
+          return t;
+        };
+        if (rm.reg >= 0) this.#setReg(rm.reg, size, get(apply(this.#reg(rm.reg, size))));
+        else this.#rmw(rm, size, apply);
+        return;
+      }
+      case 0xfe:
+      case 0xff: {
+        const size = index === 0xfe ? 1 : osz;
+        const { reg: op, rm } = this.#modrm();
+        if (op === 0 || op === 1) {
+          if (rm.reg >= 0) this.#setReg(rm.reg, size, get(this.#incDec(op === 1, size, this.#reg(rm.reg, size))));
+          else this.#rmw(rm, size, (v) => this.#incDec(op === 1, size, v));
+          return;
+        }
+        if (index === 0xfe || osz !== 4) unsupported();
+        if (op === 2 || op === 4) {
+          if (op === 2 && !ssFlat) unsupported();
+          const t = this.#temp();
+          this.#set(t, this.#rmRead(rm, 4));
+          if (op === 2) this.#push32(k(this.#next));
+          this.#exit(get(t), this.#k + 1, ExitKind.Indirect, -1);
+          this.#ended = true;
+          return;
+        }
+        if (op === 6) {
+          if (!ssFlat) unsupported();
+          const t = this.#temp();
+          this.#set(t, this.#rmRead(rm, 4));
+          this.#push32(get(t));
+          return;
+        }
+        unsupported();
+        return;
+      }
+      case 0x1b6:
+      case 0x1b7:
+      case 0x1be:
+      case 0x1bf: {
+        const src = (index & 1) === 0 ? 1 : 2;
+        const { reg, rm } = this.#modrm();
+        const v = this.#rmRead(rm, src);
+        const value = index >= 0x1be ? [...v, src === 1 ? Op.i32Extend8S : Op.i32Extend16S] : v;
+        this.#setReg(reg, osz, osz === 4 ? value : bin(Op.i32And, value, k(65535)));
+        return;
+      }
+      default:
+        unsupported();
+    }
+  }
+
+  /**
+   * Group 2. SHL, SHR and SAR of a dword by a constant or by CL (a count of zero at run time
+   * changes nothing, flags included: the block bails out to the interpreter for it); SHL, SHR
+   * and SAR of a byte or word by a constant; ROL and ROR of a dword by a constant. RCL, RCR and
+   * the other forms by CL are not handled here.
+   */
+  #group2(index: number, osz: number): void {
+    const size = (index & 1) === 0 ? 1 : osz;
+    const { reg: op, rm } = this.#modrm();
+    const constant = index <= 0xd1;
+    const count = index <= 0xc1 ? this.#byte() & 31 : index <= 0xd1 ? 1 : -1;
+    if (op === 2 || op === 3) unsupported();
+    if (!constant && (size !== 4 || op < 4)) unsupported();
+    if (op < 4 && size !== 4) unsupported();
+    if (constant && count === 0) return; // no change at all, flags included
+    const bits = size * 8;
+    const apply = (v: Code): number => {
+      const u = this.#temp();
+      const r = this.#temp();
+      const c = this.#temp();
+      const o = this.#temp();
+      this.#set(u, v);
+      if (op < 4) {
+        // ROL, ROR: CF and OF change, the other flags stay as they were.
+        this.#set(r, bin(op === 0 ? 0x77 /* i32.rotl */ : 0x78 /* i32.rotr */, get(u), k(count)));
+        if (op === 0) {
+          this.#set(c, bin(Op.i32And, get(r), k(1)));
+          this.#set(o, bin(Op.i32Xor, bin(Op.i32ShrU, get(r), k(31)), get(c)));
+        } else {
+          this.#set(c, bin(Op.i32ShrU, get(r), k(31)));
+          this.#set(o, bin(Op.i32Xor, get(c), bin(Op.i32And, bin(Op.i32ShrU, get(r), k(30)), k(1))));
+        }
+        this.#flagsToMailbox();
+        this.#producer = undefined;
+        this.#emit([...bin(Op.i32Or, get(c), bin(Op.i32Shl, get(o), k(11))), Op.call, IMPORT_ROT]);
+        return r;
+      }
+      let n: Code;
+      if (constant) n = k(count);
+      else {
+        const nl = this.#temp();
+        this.#set(nl, bin(Op.i32And, this.#regCode(1), k(31)));
+        n = get(nl);
+      }
+      const of = (cond: Code): Code => [...k(2048), ...k(0), ...cond, Op.select];
+      if (size === 4) {
+        if (op === 4 || op === 6) {
+          this.#set(r, bin(Op.i32Shl, get(u), n));
+          this.#set(c, bin(Op.i32And, bin(Op.i32ShrU, get(u), bin(Op.i32Sub, k(32), n)), k(1)));
+          this.#set(o, of(bin(Op.i32Xor, bin(Op.i32ShrU, get(r), k(31)), get(c))));
+        } else if (op === 5) {
+          this.#set(r, bin(Op.i32ShrU, get(u), n));
+          this.#set(c, bin(Op.i32And, bin(Op.i32ShrU, get(u), bin(Op.i32Sub, n, k(1))), k(1)));
+          this.#set(o, of(bin(Op.i32And, bin(Op.i32Eq, n, k(1)), bin(Op.i32LtS, get(u), k(0)))));
+        } else {
+          this.#set(r, bin(Op.i32ShrS, get(u), n));
+          this.#set(c, bin(Op.i32And, bin(Op.i32ShrS, get(u), bin(Op.i32Sub, n, k(1))), k(1)));
+          this.#set(o, k(0));
+        }
+      } else if (op === 4 || op === 6) {
+        // Byte and word shifts by a constant 1–31 (counts past the width shift everything out).
+        this.#set(r, norm(bin(Op.i32Shl, get(u), k(count)), size));
+        this.#set(c, count <= bits ? bin(Op.i32And, bin(Op.i32ShrU, get(u), k(bits - count)), k(1)) : k(0));
+        this.#set(o, of(bin(Op.i32Xor, bin(Op.i32ShrU, get(r), k(bits - 1)), get(c))));
+      } else if (op === 5) {
+        this.#set(r, bin(Op.i32ShrU, get(u), k(count)));
+        this.#set(c, count <= bits ? bin(Op.i32And, bin(Op.i32ShrU, get(u), k(count - 1)), k(1)) : k(0));
+        this.#set(o, count === 1 ? of(bin(Op.i32Ne, bin(Op.i32And, get(u), k(SIGN[size]!)), k(0))) : k(0));
+      } else {
+        const sx = [...get(u), size === 1 ? Op.i32Extend8S : Op.i32Extend16S];
+        this.#set(r, norm(bin(Op.i32ShrS, sx, k(Math.min(count, 31))), size));
+        this.#set(c, bin(Op.i32And, bin(Op.i32ShrS, sx, k(Math.min(count - 1, 31))), k(1)));
+        this.#set(o, k(0));
+      }
+      this.#producer = { kind: 'shift', size, a: u, b: u, r, c, o };
+      return r;
+    };
+    if (!constant) {
+      // A zero count leaves everything as it was: the interpreter runs that case.
+      this.#if(eqz(bin(Op.i32And, this.#regCode(1), k(31))), () => this.#bail());
+    }
+    if (rm.reg >= 0) this.#setReg(rm.reg, size, get(apply(this.#reg(rm.reg, size))));
+    else this.#rmw(rm, size, apply);
+  }
+
+  /**
+   * IMUL Gv,Ev (0F AF), IMUL Gv,Ev,Iz (69), IMUL Gv,Ev,Ib (6B): the truncated product, CF = OF
+   * = it did not fit, ZF, SF and PF from the result (as the interpreter leaves them).
+   */
+  #imul(index: number, osz: number): void {
+    const { reg, rm } = this.#modrm();
+    const v = this.#rmRead(rm, osz);
+    const bCode = index === 0x1af ? this.#reg(reg, osz) : k(index === 0x69 ? this.#immN(osz) : this.#imm8s());
+    const a = this.#temp();
+    const b = this.#temp();
+    const r = this.#temp();
+    const c = this.#temp();
+    const o = this.#temp();
+    this.#set(a, v);
+    this.#set(b, bCode);
+    if (osz === 4) {
+      this.#set(r, bin(Op.i32Mul, get(a), get(b)));
+      // The high half of the 64-bit product against the sign of the low half.
+      const hi = [...get(a), 0xac /* i64.extend_i32_s */, ...get(b), 0xac, 0x7e /* i64.mul */, 0x42, 32 /* i64.const 32 */, 0x87 /* i64.shr_s */, 0xa7 /* i32.wrap_i64 */];
+      this.#set(c, bin(Op.i32Ne, hi, bin(Op.i32ShrS, get(r), k(31))));
+    } else {
+      const p = this.#temp();
+      this.#set(p, bin(Op.i32Mul, [...get(a), Op.i32Extend16S], [...get(b), Op.i32Extend16S]));
+      this.#set(r, bin(Op.i32And, get(p), k(65535)));
+      this.#set(c, bin(Op.i32Ne, get(p), [...get(r), Op.i32Extend16S]));
+    }
+    this.#set(o, [...k(2048), ...k(0), ...get(c), Op.select]);
+    this.#producer = { kind: 'shift', size: osz, a, b, r, c, o };
+    this.#setReg(reg, osz, get(r));
+  }
+
+  /**
+   * One string instruction without REP (MOVS, CMPS, STOS, LODS, SCAS) over flat segments: one
+   * element, then ESI and/or EDI stepped by the size (down when DF is set). Every access is
+   * checked before anything is written, so a bail-out leaves the registers as they were.
+   */
+  #string(index: number, size: number): void {
+    const src: RmOperand = { reg: -1, ea: this.#regCode(6), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
+    const dst: RmOperand = { reg: -1, ea: this.#regCode(7), seg: ES };
+    const step = (r: number): void => this.#setReg(r, 4, bin(Op.i32Add, this.#regCode(r), [...k(-size), ...k(size), ...bin(Op.i32And, get(P_FL), k(1)), Op.select]));
+    switch (index & ~1) {
+      case 0xa4: {
+        const v = this.#load(src, size);
+        this.#store(dst, size, get(v));
+        step(6);
+        step(7);
+        return;
+      }
+      case 0xa6: {
+        const a = this.#load(src, size);
+        const b = this.#load(dst, size);
+        this.#alu(7, size, get(a), get(b));
+        step(6);
+        step(7);
+        return;
+      }
+      case 0xaa: {
+        const t = this.#temp();
+        this.#set(t, this.#reg(0, size));
+        this.#store(dst, size, get(t));
+        step(7);
+        return;
+      }
+      case 0xac:
+        this.#setReg(0, size, get(this.#load(src, size)));
+        step(6);
+        return;
+      default: {
+        const m = this.#load(dst, size);
+        this.#alu(7, size, this.#reg(0, size), get(m));
+        step(7);
+      }
+    }
+  }
+
+  #followTaken(target: number, retired: number): boolean {
+    const visits = this.#visits;
+    if (visits === undefined || retired >= MAX_BLOCK_INSTRUCTIONS) return false;
+    if ((target & ~0xfff) !== this.#pageBase || target === this.#start || this.#visited.has(target)) return false;
+    const t = visits(target);
+    return t > 0 && t > 2 * visits(this.#next);
+  }
+
+  #branch(cc: number, target: number): void {
+    const retired = this.#k + 1;
+    if (this.#followTaken(target, retired)) {
+      this.#if(this.#cond(cc ^ 1), () => this.#exit(k(this.#next), retired, ExitKind.Direct, this.#next));
+      this.#redirect = target;
+      this.#redirected = true;
+      return;
+    }
+    this.#if(this.#cond(cc), () => {
+      if (target === this.#start) this.#loopEdge(retired);
+      else this.#exit(k(target), retired, ExitKind.Direct, target);
+    });
+    if ((this.#next & ~0xfff) !== this.#pageBase || retired >= MAX_BLOCK_INSTRUCTIONS) {
+      this.#exitDirect(this.#next, retired);
+    }
+  }
+}

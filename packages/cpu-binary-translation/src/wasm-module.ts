@@ -1,0 +1,287 @@
+/**
+ * A minimal WebAssembly binary writer for the translator's WebAssembly backend: one module per
+ * translated block, holding one function over an imported shared memory and a few imported
+ * helper functions. Only the encodings the backend uses are here (i32 arithmetic, loads and
+ * stores, structured control, calls).
+ */
+
+/**
+ * The part of the host's WebAssembly API the backend uses (Popek's packages do not load the DOM
+ * library, where TypeScript declares it).
+ */
+export interface WasmHostApi {
+  /** Compiles a module (synchronously). */
+  readonly Module: new (bytes: Uint8Array) => object;
+  /** A table of functions. */
+  readonly Table: new (descriptor: { element: 'anyfunc'; initial: number; maximum?: number }) => WasmTable;
+  /** Instantiates a compiled module with its imports. */
+  readonly Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { readonly exports: Record<string, unknown> };
+  /** Whether `bytes` is a valid module. */
+  validate(bytes: Uint8Array): boolean;
+}
+
+/** A WebAssembly table of functions. */
+export interface WasmTable {
+  /** Entries. */
+  readonly length: number;
+  /** Adds `delta` entries (null); returns the previous length. */
+  grow(delta: number): number;
+  /** Sets entry `index` to an exported WebAssembly function. */
+  set(index: number, value: unknown): void;
+}
+
+/** The host's WebAssembly API (undefined on a host without WebAssembly). */
+export const wasmHost: WasmHostApi | undefined = (globalThis as { WebAssembly?: WasmHostApi }).WebAssembly;
+
+/** WebAssembly opcodes the backend emits. */
+export const Op = {
+  unreachable: 0x00,
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  return: 0x0f,
+  call: 0x10,
+  callIndirect: 0x11,
+  drop: 0x1a,
+  select: 0x1b,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
+  i32Load8U: 0x2d,
+  i32Load16U: 0x2f,
+  i32Store: 0x36,
+  i32Store8: 0x3a,
+  i32Store16: 0x3b,
+  i32Const: 0x41,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32Ne: 0x47,
+  i32LtS: 0x48,
+  i32LtU: 0x49,
+  i32GtS: 0x4a,
+  i32GtU: 0x4b,
+  i32LeS: 0x4c,
+  i32LeU: 0x4d,
+  i32GeS: 0x4e,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32And: 0x71,
+  i32Or: 0x72,
+  i32Xor: 0x73,
+  i32Shl: 0x74,
+  i32ShrS: 0x75,
+  i32ShrU: 0x76,
+  i32Extend8S: 0xc0,
+  i32Extend16S: 0xc1,
+} as const;
+
+/** The block type of a structured instruction with no result. */
+export const VOID = 0x40;
+
+const I32 = 0x7f;
+
+/** Appends the unsigned LEB128 encoding of `v` (0 ≤ v < 2³²). */
+export function uleb(out: number[], v: number): void {
+  let x = v >>> 0;
+  for (;;) {
+    const b = x & 0x7f;
+    x >>>= 7;
+    if (x === 0) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** Appends the signed LEB128 encoding of the int32 `v`. */
+export function sleb(out: number[], v: number): void {
+  let x = v | 0;
+  for (;;) {
+    const b = x & 0x7f;
+    x >>= 7;
+    if ((x === 0 && (b & 0x40) === 0) || (x === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function name(out: number[], s: string): void {
+  uleb(out, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+function section(out: number[], id: number, body: number[]): void {
+  out.push(id);
+  uleb(out, body.length);
+  for (const b of body) out.push(b);
+}
+
+/** A function type: parameter count and result count, all i32. */
+export interface I32Signature {
+  readonly params: number;
+  readonly results: number;
+}
+
+/**
+ * The index {@link buildModule} gives type `t` in a module built from `spec` (for
+ * `call_indirect`): types are numbered in the order imports, function, extra types first use them.
+ */
+export function typeIndexOf(spec: Pick<ModuleSpec, 'imports' | 'type' | 'extraTypes'>, t: I32Signature): number {
+  const seen: I32Signature[] = [];
+  for (const u of [...spec.imports.map((f) => f.type), spec.type, ...(spec.extraTypes ?? [])]) {
+    if (!seen.some((v) => v.params === u.params && v.results === u.results)) seen.push(u);
+  }
+  return seen.findIndex((v) => v.params === t.params && v.results === t.results);
+}
+
+/** What {@link buildModule} puts in the module. */
+export interface ModuleSpec {
+  /** The imported memory (`e.m`): shared, with this maximum in 64 KiB pages. */
+  readonly memoryMaximumPages: number;
+  /** With a size, the module imports a function table `e.t` of at least that many entries. */
+  readonly tableMinimum?: number;
+  /** Types used by `call_indirect` besides those of the imports and the function (see {@link typeIndexOf}). */
+  readonly extraTypes?: readonly I32Signature[];
+  /** Imported functions (`e.<name>`), numbered from 0 in this order. */
+  readonly imports: readonly { readonly name: string; readonly type: I32Signature }[];
+  /** The one defined function's type (exported as `b`). */
+  readonly type: I32Signature;
+  /** Its i32 locals beyond the parameters. */
+  readonly locals: number;
+  /** Its body, without the final `end`. */
+  readonly body: readonly number[];
+}
+
+/**
+ * Encodes a module: imports `e.m` (a shared memory, minimum one page) and the functions of
+ * `spec.imports`, defines one function and exports it as `b`.
+ */
+export function buildModule(spec: ModuleSpec): Uint8Array {
+  const types: I32Signature[] = [];
+  const typeIndex = (t: I32Signature): number => {
+    const i = types.findIndex((u) => u.params === t.params && u.results === t.results);
+    if (i >= 0) return i;
+    types.push(t);
+    return types.length - 1;
+  };
+  const importTypes = spec.imports.map((f) => typeIndex(f.type));
+  const fnType = typeIndex(spec.type);
+  for (const t of spec.extraTypes ?? []) typeIndex(t);
+
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const typeSec: number[] = [];
+  uleb(typeSec, types.length);
+  for (const t of types) {
+    typeSec.push(0x60);
+    uleb(typeSec, t.params);
+    for (let i = 0; i < t.params; i++) typeSec.push(I32);
+    uleb(typeSec, t.results);
+    for (let i = 0; i < t.results; i++) typeSec.push(I32);
+  }
+  section(out, 1, typeSec);
+
+  const importSec: number[] = [];
+  uleb(importSec, spec.imports.length + 1 + (spec.tableMinimum !== undefined ? 1 : 0));
+  name(importSec, 'e');
+  name(importSec, 'm');
+  importSec.push(0x02, 0x03); // memory, shared with a maximum
+  uleb(importSec, 1);
+  uleb(importSec, spec.memoryMaximumPages);
+  if (spec.tableMinimum !== undefined) {
+    name(importSec, 'e');
+    name(importSec, 't');
+    importSec.push(0x01, 0x70, 0x00); // table of funcref, no maximum
+    uleb(importSec, spec.tableMinimum);
+  }
+  spec.imports.forEach((f, i) => {
+    name(importSec, 'e');
+    name(importSec, f.name);
+    importSec.push(0x00);
+    uleb(importSec, importTypes[i]!);
+  });
+  section(out, 2, importSec);
+
+  const funcSec: number[] = [];
+  uleb(funcSec, 1);
+  uleb(funcSec, fnType);
+  section(out, 3, funcSec);
+
+  const exportSec: number[] = [];
+  uleb(exportSec, 1);
+  name(exportSec, 'b');
+  exportSec.push(0x00);
+  uleb(exportSec, spec.imports.length);
+  section(out, 7, exportSec);
+
+  const fn: number[] = [];
+  if (spec.locals > 0) {
+    uleb(fn, 1);
+    uleb(fn, spec.locals);
+    fn.push(I32);
+  } else {
+    uleb(fn, 0);
+  }
+  for (const b of spec.body) fn.push(b);
+  fn.push(Op.end);
+  const codeSec: number[] = [];
+  uleb(codeSec, 1);
+  uleb(codeSec, fn.length);
+  for (const b of fn) codeSec.push(b);
+  section(out, 10, codeSec);
+  return Uint8Array.from(out);
+}
+
+/** Code fragments for the backend's generators: each pushes one i32. */
+export type Code = number[];
+
+/** `local.get l`. */
+export function get(l: number): Code {
+  const c = [Op.localGet];
+  uleb(c, l);
+  return c;
+}
+
+/** `i32.const v`. */
+export function k(v: number): Code {
+  const c = [Op.i32Const];
+  sleb(c, v);
+  return c;
+}
+
+/** `a b op`. */
+export function bin(op: number, a: Code, b: Code): Code {
+  return [...a, ...b, op];
+}
+
+/** `a i32.eqz`. */
+export function eqz(a: Code): Code {
+  return [...a, Op.i32Eqz];
+}
+
+/** `cond ? a : b` (both evaluated). */
+export function select(a: Code, b: Code, cond: Code): Code {
+  return [...a, ...b, ...cond, Op.select];
+}
+
+/** The i32 at the constant address `address`. */
+export function load32(address: number): Code {
+  const c = [...k(0), Op.i32Load, 0];
+  uleb(c, address);
+  return c;
+}
+
+/** Appends a memory immediate (alignment hint 0, `offset`). */
+export function memarg(out: number[], offset: number): void {
+  out.push(0);
+  uleb(out, offset);
+}
