@@ -8,7 +8,7 @@
 // instructions and MIPS of each, and, under `bt`, the engine's counters for it (translations,
 // instructions left to the interpreter, chained and looked-up transfers between blocks).
 import { readFile } from 'node:fs/promises';
-import { ContainerModule, HostArena, WasmHostArena } from '@popek/core';
+import { ContainerModule } from '@popek/core';
 import { BinaryTranslationOptions } from '@popek/cpu-binary-translation';
 import { PC_DEFAULT_CMDLINE, createMachine } from '@popek/machine';
 import { ScriptedConsole } from '@popek/testing';
@@ -59,17 +59,18 @@ const ipsArg = process.argv.indexOf('--ips');
 const instructionsPerSecond = ipsArg > 0 ? Number(process.argv[ipsArg + 1]) : undefined;
 const cpuArg = process.argv.indexOf('--cpu-mode');
 const cpuModes = (cpuArg > 0 ? process.argv[cpuArg + 1] : 'bt').split(',');
-// `--bt-backend wasm`: the translator compiles hot blocks into WebAssembly (RAM, TLB and registers
-// in one WebAssembly memory).
+// `--bt-backend js|wasm`: what the translator compiles hot blocks into (default: WebAssembly).
+// `--hot N`: the translator's hot threshold.
 const backendArg = process.argv.indexOf('--bt-backend');
 const backend = backendArg > 0 ? process.argv[backendArg + 1] : undefined;
+const hotArg = process.argv.indexOf('--hot');
+const hotThreshold = hotArg > 0 ? Number(process.argv[hotArg + 1]) : undefined;
 const modules =
-  backend === undefined
+  backend === undefined && hotThreshold === undefined
     ? []
     : [
         new ContainerModule(({ bind }) => {
-          bind(BinaryTranslationOptions).toConstantValue({ backend });
-          if (backend === 'wasm') bind(HostArena).toConstantValue(new WasmHostArena());
+          bind(BinaryTranslationOptions).toConstantValue({ ...(backend !== undefined ? { backend } : {}), ...(hotThreshold !== undefined ? { hotThreshold } : {}) });
         }),
       ];
 const guest = await buildDefaultGuest();

@@ -29,12 +29,15 @@ export interface BinaryTranslationOptions {
    */
   readonly maxBlocks?: number;
   /**
-   * Times a block's first instruction is reached before the block is translated (default
-   * 5000). Generating a block's JavaScript and having the host engine compile it costs as much as
-   * interpreting it a thousand times or more, and the host runs a new function unoptimised for
-   * its first few thousand calls, so code that runs a few thousand times (most of a kernel's
-   * initialisation) is cheaper interpreted. Deterministic Debian boot to the prompt: 300 took
-   * 27.3 s, 1000 took 20.5–21.6 s, 3000 took 18.0–19.6 s, 5000 took 17.5 s, 10000 took 18.4 s.
+   * Times a block's first instruction is reached before the block is translated (default 2000
+   * with the WebAssembly backend, 5000 with the JavaScript one). Translating costs as much as
+   * interpreting the block many times over, and the host runs a new JavaScript function
+   * unoptimised for its first few thousand calls, so code that runs a few thousand times (most of
+   * a kernel's initialisation) is cheaper interpreted; WebAssembly runs at full speed from its
+   * first call, so it pays off sooner. Deterministic Debian boot to the prompt, JavaScript: 300
+   * took 27.3 s, 1000 took 20.5–21.6 s, 3000 took 18.0–19.6 s, 5000 took 17.5 s, 10000 took
+   * 18.4 s; WebAssembly: 100 took 19.1 s, 500 took 12.5 s, 1000 took 11.7 s, 1500 took
+   * 11.0–12.3 s, 2500 took 11.7 s, 5000 took 13.2 s.
    */
   readonly hotThreshold?: number;
   /**
@@ -44,10 +47,11 @@ export interface BinaryTranslationOptions {
    */
   readonly maxPageInvalidations?: number;
   /**
-   * What hot blocks are compiled into (default `'js'`): `'js'`, JavaScript functions; `'wasm'`,
-   * WebAssembly modules for the forms the WebAssembly backend handles (JavaScript for blocks
-   * that start with another form). `'wasm'` needs the machine's RAM, TLB and registers in a
-   * {@link HostArena} (bound by the machine's profile or the caller).
+   * What hot blocks are compiled into: `'wasm'`, WebAssembly modules for the forms the
+   * WebAssembly backend handles (JavaScript for blocks that start with another form), or
+   * `'js'`, JavaScript functions. The default is `'wasm'` when the machine's RAM, TLB and
+   * registers are in a {@link HostArena} (the `bt` plugin binds one) and the host has
+   * WebAssembly, `'js'` otherwise.
    */
   readonly backend?: 'js' | 'wasm';
 }
@@ -221,7 +225,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   ) {
     this.#tracing = tracing;
     this.#arena = arena;
-    this.#options = resolveOptions(options ?? {});
+    this.#options = resolveOptions(options ?? {}, arena !== undefined);
     const m = metrics;
     this.#cTranslations = m.counter('bt.translations', 'blocks translated into JavaScript');
     this.#cTranslatedInstructions = m.counter('bt.instructions_translated', 'guest instructions in translated blocks');
@@ -690,11 +694,11 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   }
 }
 
-function resolveOptions(o: BinaryTranslationOptions): Required<BinaryTranslationOptions> {
+function resolveOptions(o: BinaryTranslationOptions, haveArena: boolean): Required<BinaryTranslationOptions> {
   const maxBlocks = o.maxBlocks ?? 32_768;
-  const hotThreshold = o.hotThreshold ?? 5000;
   const maxPageInvalidations = o.maxPageInvalidations ?? 32;
-  const backend = o.backend ?? 'js';
+  const backend = o.backend ?? (haveArena && wasmHost !== undefined ? 'wasm' : 'js');
+  const hotThreshold = o.hotThreshold ?? (backend === 'wasm' ? 2000 : 5000);
   if (backend !== 'js' && backend !== 'wasm') throw new RangeError(`backend must be 'js' or 'wasm', not ${String(backend)}`);
   if (!Number.isInteger(maxBlocks) || maxBlocks < 1) throw new RangeError(`maxBlocks must be a positive integer, not ${maxBlocks}`);
   if (!Number.isInteger(hotThreshold) || hotThreshold < 1) throw new RangeError(`hotThreshold must be a positive integer, not ${hotThreshold}`);

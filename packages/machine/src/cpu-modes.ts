@@ -20,7 +20,7 @@ const VIRTUALIZABLE_HINT = "Run with '--cpu-mode trap-emulate-virtualizable' to 
 /** The CPU modes, by name. */
 export const BUILTIN_CPU_MODES: ReadonlyMap<string, BuiltinCpuMode> = new Map<string, BuiltinCpuMode>([
   ['interpreter', { name: 'interpreter', description: 'the reference interpreter, native semantics', plugin: undefined, modules: [] }],
-  ['bt', { name: 'bt', description: 'binary translation into cached JavaScript functions (fastest)', plugin: binaryTranslation, modules: [] }],
+  ['bt', { name: 'bt', description: 'binary translation into cached WebAssembly and JavaScript functions (fastest)', plugin: binaryTranslation, modules: [] }],
   [
     'trap-emulate',
     {
