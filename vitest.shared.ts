@@ -12,7 +12,9 @@ export const sharedConfig = defineConfig({
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
     testTimeout: 20_000,
-    // The JSON report feeds the one-line summary CI prints (scripts/test-summary.mjs).
-    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+    // The JSON report feeds the one-line summary CI prints (scripts/test-summary.mjs). A package
+    // that runs its suites again under another configuration names that run's report with
+    // POPEK_TEST_REPORT (`.vitest-results.<configuration>.json`).
+    reporters: ['default', ['json', { outputFile: process.env['POPEK_TEST_REPORT'] ?? '.vitest-results.json' }]],
   },
 });

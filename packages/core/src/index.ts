@@ -125,4 +125,4 @@ export {
 } from './contracts/boot-processor.js';
 export { MemoryLayout, type MemoryRegion, type MemoryRegionKind } from './contracts/memory-layout.js';
 export { HostArena, type WasmMemory } from './contracts/host-arena.js';
-export { HOST_ARENA_MAX_PAGES, WasmHostArena, type WasmHostArenaOptions } from './wasm-host-arena.js';
+export { HOST_ARENA_MAX_PAGES, WasmHostArena, defaultHostArenaModule, type WasmHostArenaOptions } from './wasm-host-arena.js';

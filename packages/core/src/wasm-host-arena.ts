@@ -1,4 +1,5 @@
-import type { HostArena, WasmMemory } from './contracts/host-arena.js';
+import { ContainerModule } from 'inversify';
+import { HostArena, type WasmMemory } from './contracts/host-arena.js';
 import { PopekError } from './errors.js';
 
 /** The global `WebAssembly` object, as far as the arena uses it (absent in a few hosts). */
@@ -100,3 +101,12 @@ function unavailable(bytes: number, maximumPages: number, cause: unknown): Popek
     cause === undefined ? undefined : { cause },
   );
 }
+
+/**
+ * Binds a {@link WasmHostArena} (default options, one per container) as the machine's
+ * {@link HostArena}, unless something loaded before it bound one: load it after the modules
+ * that may provide their own.
+ */
+export const defaultHostArenaModule = new ContainerModule(({ bind, isBound }) => {
+  if (!isBound(HostArena)) bind(HostArena).toDynamicValue(() => new WasmHostArena()).inSingletonScope();
+});

@@ -1,15 +1,14 @@
-import { CORE_API_VERSION, ContainerModule, HostArena, WasmHostArena, definePlugin } from '@popek/core';
+import { CORE_API_VERSION, ContainerModule, definePlugin } from '@popek/core';
 import { CpuMode } from '@popek/cpu-x86';
 import { BinaryTranslationMode } from './bt-mode.js';
 import { BinaryTranslator } from './translator.js';
 
 /**
- * The bindings: the translator and the mode once, the mode as the machine's `CpuMode`, and a
- * {@link WasmHostArena} as the machine's `HostArena` (guest RAM, the TLB and the registers in one
- * WebAssembly memory, for the translator's WebAssembly backend) unless the profile binds one.
+ * The bindings: the translator and the mode once, the mode as the machine's `CpuMode`. The
+ * translator uses its WebAssembly backend when the machine has a `HostArena` (a profile binds one
+ * with `defaultHostArenaModule` from `@popek/core`; `createMachine` does for the `bt` mode).
  */
-export const binaryTranslationModule = new ContainerModule(({ bind, isBound }) => {
-  if (!isBound(HostArena)) bind(HostArena).toDynamicValue(() => new WasmHostArena()).inSingletonScope();
+export const binaryTranslationModule = new ContainerModule(({ bind }) => {
   bind(BinaryTranslator).toSelf().inSingletonScope();
   bind(BinaryTranslationMode).toSelf().inSingletonScope();
   bind(CpuMode).toService(BinaryTranslationMode);

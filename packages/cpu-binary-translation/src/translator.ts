@@ -16,7 +16,7 @@ import {
 import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
 import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MailboxWord, WasmBlockCompiler, type WasmLayout } from './wasm-block-compiler.js';
-import { LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, refusingModule } from './wasm-dispatch.js';
+import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, hashIndex, refusingModule } from './wasm-dispatch.js';
 import { wasmHost, type WasmHostApi, type WasmTable } from './wasm-module.js';
 
 /** Options of the binary translator (all optional). */
@@ -78,12 +78,14 @@ interface WasmBackend {
   readonly mailbox: Int32Array;
   /** The dispatcher's link words ({@link LINKS_PER_SLOT} per slot). */
   readonly links: Int32Array;
+  /** The dispatcher's hash table: EIP, mode key, slot per entry of four words. */
+  readonly hash: Int32Array;
   /** What the blocks import: the arena's memory and the flag helpers. */
   readonly imports: Record<string, Record<string, unknown>>;
   /** The block functions, by slot (slot 0 unused). */
   readonly table: WasmTable;
-  /** The dispatcher: `run(slot, budget, rd, wr, fl)` (fl: DF in bit 0, IF in bit 1). */
-  readonly run: (slot: number, budget: number, rd: number, wr: number, fl: number) => number;
+  /** The dispatcher: `run(slot, budget, rd, wr, fl, mode)` (fl: DF in bit 0, IF in bit 1). */
+  readonly run: (slot: number, budget: number, rd: number, wr: number, fl: number, mode: number) => number;
   /** The function a dropped block's slot is pointed at. */
   readonly refuse: unknown;
   /** The block in each slot. */
@@ -321,7 +323,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         if (b?.fn !== undefined && prev !== undefined && prev.valid && prev.exits[exitId]!.kind !== ExitKind.Mode && b.mode === prev.mode) {
           prev.next[exitId] = b;
           // Both WebAssembly blocks: the dispatcher follows the link without coming back here.
-          if (b.slot !== 0 && prev.slot !== 0 && exitId < LINKS_PER_SLOT) this.#wasm!.links[prev.slot * LINKS_PER_SLOT + exitId] = b.slot;
+          // (An indirect exit goes through the dispatcher's hash table instead.)
+          if (b.slot !== 0 && prev.slot !== 0 && exitId < LINKS_PER_SLOT && prev.exits[exitId]!.kind === ExitKind.Direct) {
+            this.#wasm!.links[prev.slot * LINKS_PER_SLOT + exitId] = b.slot;
+          }
         }
       }
       if (b === undefined || b.fn === undefined || b.count > left) {
@@ -393,6 +398,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   #attachWasm(cpu: X86Cpu): WasmBackend {
     const arena = this.#arena;
     const inArena = (view: Int32Array | Uint8Array, index: number, probe: number): boolean => {
+      // A write through the view must be seen at its offset in the arena's memory.
       if (arena === undefined || !(view.buffer instanceof SharedArrayBuffer)) return false;
       const whole = new Uint8Array(arena.memory.buffer);
       if (view.byteOffset + view.byteLength > whole.length) return false;
@@ -402,7 +408,9 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       view[index] = saved;
       return seen === (probe & 255);
     };
-    if (wasmHost === undefined || !inArena(cpu.regs, 0, 0x5a) || !inArena(cpu.tlb, 0, 0xa5) || !inArena(cpu.ram, 0, 0x3c)) {
+    const segmentsLaidOut =
+      cpu.segLo.byteOffset === cpu.segBase.byteOffset + 24 && cpu.segRHi.byteOffset === cpu.segBase.byteOffset + 72 && cpu.segWHi.byteOffset === cpu.segBase.byteOffset + 120;
+    if (wasmHost === undefined || !segmentsLaidOut || !inArena(cpu.regs, 0, 0x5a) || !inArena(cpu.segBase, 0, 0x77) || !inArena(cpu.tlb, 0, 0xa5) || !inArena(cpu.ram, 0, 0x3c)) {
       throw new PopekError(
         'bt-backend-unavailable',
         "The binary translator's WebAssembly backend needs guest RAM, the TLB and the CPU registers in one WebAssembly memory; bind a HostArena (such as WasmHostArena) in the machine's profile, or use the 'js' backend.",
@@ -410,10 +418,12 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     }
     const at = arena!.allocate(MAILBOX_BYTES, 8);
     const linksAt = arena!.allocate(MAX_SLOTS * LINKS_PER_SLOT * 4, 8);
+    const hashAt = arena!.allocate(HASH_ENTRIES * HASH_ENTRY_BYTES, 16);
     const memory = arena!.memory;
     const mailbox = new Int32Array(memory.buffer, at, MAILBOX_BYTES >>> 2);
     const links = new Int32Array(memory.buffer, linksAt, MAX_SLOTS * LINKS_PER_SLOT);
-    const layout: WasmLayout = { tlb: cpu.tlb.byteOffset, ram: cpu.ram.byteOffset, regs: cpu.regs.byteOffset, mailbox: at, links: linksAt, maximumPages: 65536 };
+    const hash = new Int32Array(memory.buffer, hashAt, (HASH_ENTRIES * HASH_ENTRY_BYTES) >>> 2);
+    const layout: WasmLayout = { tlb: cpu.tlb.byteOffset, ram: cpu.ram.byteOffset, regs: cpu.regs.byteOffset, segments: cpu.segBase.byteOffset, mailbox: at, links: linksAt, hash: hashAt, maximumPages: 65536 };
     const poll = (retired: number): number => {
       // A block boundary in a chain or a loop: at its guest time, is an event waiting?
       const c = this.cpu;
@@ -449,7 +459,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const imports = { e: Object.fromEntries(['m', ...BLOCK_IMPORTS.map((f) => f.name)].map((n) => [n, helpers[n]])) };
     const run = instantiate(dispatcherModule(layout), { m: memory, t: table, poll }) as WasmBackend['run'];
     const refuse = instantiate(refusingModule(layout), { m: memory });
-    return { api, layout, mailbox, links, imports, table, run, refuse, slots: [undefined] };
+    return { api, layout, mailbox, links, hash, imports, table, run, refuse, slots: [undefined] };
   }
 
   /**
@@ -463,7 +473,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const rc0 = cpu.retiredCount;
     this.#rc0 = rc0;
     mb[MailboxWord.Eip] = b.eip;
-    const x = w.run(b.slot, end - rc0, cpu.rdFlag, cpu.wrFlag, ((cpu.flags >>> 10) & 1) | ((cpu.flags >>> 8) & 2));
+    const x = w.run(b.slot, end - rc0, cpu.rdFlag, cpu.wrFlag, ((cpu.flags >>> 10) & 1) | ((cpu.flags >>> 8) & 2), b.mode);
     cpu.eip = mb[MailboxWord.Eip]!;
     cpu.retiredCount = rc0 + mb[MailboxWord.Total]!;
     if (mb[MailboxWord.Flags] !== 0) this.#takeFlags();
@@ -471,6 +481,12 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     if (chained !== 0) {
       this.#cChained.value += chained;
       mb[MailboxWord.Chained] = 0;
+    }
+    const lookedUp = mb[MailboxWord.LookedUp]!;
+    if (lookedUp !== 0) {
+      this.#cLookedUp.value += lookedUp;
+      this.#cHits.value += lookedUp;
+      mb[MailboxWord.LookedUp] = 0;
     }
     this.#wasmLast = w.slots[mb[MailboxWord.Slot]!];
     return x;
@@ -605,6 +621,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         wasm.table.set(slot, new wasm.api.Instance(new wasm.api.Module(w.module), wasm.imports).exports['b']);
         wasm.slots.push(b);
         b.slot = slot;
+        const h = hashIndex(b.eip) * (HASH_ENTRY_BYTES >>> 2);
+        wasm.hash[h] = b.eip;
+        wasm.hash[h + 1] = b.mode;
+        wasm.hash[h + 2] = slot;
         b.fn = (end: number): number => this.#runWasm(b, end);
         b.count = w.count;
         b.exits = w.exits;
@@ -660,6 +680,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   #retireSlot(b: Block): void {
     const w = this.#wasm!;
     w.table.set(b.slot, w.refuse);
+    const h = hashIndex(b.eip) * (HASH_ENTRY_BYTES >>> 2);
+    if (w.hash[h + 2] === b.slot) w.hash[h + 2] = 0;
     w.slots[b.slot] = undefined;
     b.slot = 0;
   }
@@ -686,6 +708,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       }
       w.slots.length = 1;
       w.links.fill(0);
+      w.hash.fill(0);
     }
     this.#pages.clear();
     this.#map.clear();

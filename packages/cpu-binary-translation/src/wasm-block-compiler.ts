@@ -33,12 +33,19 @@ export interface WasmLayout {
   readonly ram: number;
   /** The eight general registers (int32 each). */
   readonly regs: number;
+  /**
+   * The segment state: bases (six int32), then the lowest valid offsets, the highest valid for
+   * reads and the highest valid for writes (six doubles each), as `X86Cpu` lays them out.
+   */
+  readonly segments: number;
   /** The mailbox ({@link MailboxWord}). */
   readonly mailbox: number;
   /** The arena's maximum size in 64 KiB pages. */
   readonly maximumPages: number;
   /** The dispatcher's link words: 8 per table slot, the slot each exit chains to (0: none). */
   readonly links: number;
+  /** The dispatcher's hash table of blocks by EIP. */
+  readonly hash: number;
 }
 
 /** Words (int32) of the mailbox a block writes when it exits. */
@@ -67,8 +74,10 @@ export const MailboxWord = {
   Total: 10,
   /** The table slot of the last block the dispatcher ran. */
   Slot: 11,
-  /** Transfers the dispatcher made from block to block without returning. */
+  /** Transfers the dispatcher made from block to block through a link, without returning. */
   Chained: 12,
+  /** Transfers the dispatcher made through its hash table, without returning. */
+  LookedUp: 13,
 } as const;
 
 /** Bytes of the mailbox. */
@@ -165,6 +174,11 @@ const UNSUPPORTED = new Unsupported('form not handled by the WebAssembly backend
 
 function unsupported(): never {
   throw UNSUPPORTED;
+}
+
+/** The little-endian bytes of a double (for `f64.const`). */
+function f64Bytes(v: number): number[] {
+  return [...new Uint8Array(new Float64Array([v]).buffer)];
 }
 
 /** Normalises to an operand size: dwords wrap, bytes and words are masked. */
@@ -683,8 +697,25 @@ export class WasmBlockCompiler {
    * (before the instruction changed anything) when the access cannot be made inline.
    */
   #access(rm: RmOperand, size: number, perms: readonly number[]): void {
-    if (!this.#flat(rm.seg)) unsupported();
     this.#set(L_A, rm.ea);
+    if (!this.#flat(rm.seg)) {
+      // The segment's offset window (the CPU keeps it in the arena as doubles), then its base.
+      const s = rm.seg;
+      const seg = this.#layout.segments;
+      const f64 = (address: number): Code => {
+        const c = [...k(0), 0x2b /* f64.load */, 0];
+        uleb(c, address);
+        return c;
+      };
+      const off = [...get(L_A), 0xb8 /* f64.convert_i32_u */];
+      const end = size === 1 ? off : [...off, 0x44 /* f64.const */, ...f64Bytes(size - 1), 0xa0 /* f64.add */];
+      const hi = perms.includes(P_WR) ? seg + 120 : seg + 72;
+      const outside = bin(Op.i32Or, bin(0x63 /* f64.lt */, off, f64(seg + 24 + s * 8)), bin(0x64 /* f64.gt */, end, f64(hi + s * 8)));
+      this.#if(outside, () => this.#bail());
+      const base = [...k(0), Op.i32Load, 0];
+      uleb(base, seg + s * 4);
+      this.#set(L_A, bin(Op.i32Add, get(L_A), base));
+    }
     this.#emit(bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2)));
     this.#out.push(Op.i32Load);
     memarg(this.#out, this.#layout.tlb);

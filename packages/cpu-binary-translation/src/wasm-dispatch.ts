@@ -1,5 +1,5 @@
 /**
- * The WebAssembly backend's dispatcher: one function, `run(slot, budget, rd, wr, fl)`, that calls
+ * The WebAssembly backend's dispatcher: one function, `run(slot, budget, rd, wr, fl, mode)`, that calls
  * the block in table slot `slot` and then, as long as the exit it took is linked to another
  * block (a link word in the arena) and no event is waiting, the block linked there, without
  * returning to JavaScript. The engine makes the links (as it chains its JavaScript blocks) and
@@ -19,9 +19,6 @@ const P_BUDGET = 1;
 const P_RD = 2;
 const P_WR = 3;
 const P_FL = 4;
-const L_X = 5;
-const L_TOTAL = 6;
-const L_NEXT = 7;
 
 const IMPORT_POLL = 0;
 
@@ -41,81 +38,74 @@ function mailboxStore(out: number[], layout: WasmLayout, word: number, value: ()
   op(out, Op.i32Store, 0, layout.mailbox + word * 4);
 }
 
-function mailboxLoad(out: number[], layout: WasmLayout, word: number): void {
-  constant(out, 0);
-  op(out, Op.i32Load, 0, layout.mailbox + word * 4);
+/** Entries of the dispatcher's hash table of blocks by EIP (a power of two). */
+export const HASH_ENTRIES = 16_384;
+
+/** Bytes per hash table entry: EIP, mode key, slot (0: empty), unused. */
+export const HASH_ENTRY_BYTES = 16;
+
+/** The hash table entry index of `eip`. */
+export function hashIndex(eip: number): number {
+  return ((eip ^ (eip >>> 12)) & (HASH_ENTRIES - 1)) >>> 0;
 }
 
-/** The dispatcher module: imports `e.m`, `e.t` (the block table) and `e.poll`; exports `b`. */
+/**
+ * The dispatcher module: imports `e.m`, `e.t` (the block table) and `e.poll`; exports
+ * `b(slot, budget, rd, wr, fl, mode)`. After a direct exit it follows the exit's link; after an
+ * indirect one (or a direct one not linked yet) it looks the new EIP up in the hash table, whose
+ * entries the engine writes for every WebAssembly block (EIP and mode key must match; the block
+ * itself checks its page).
+ */
 export function dispatcherModule(layout: WasmLayout): Uint8Array {
   const imports = [{ name: 'poll', type: { params: 1, results: 1 } }];
-  const type = { params: 5, results: 1 };
+  const type = { params: 6, results: 1 };
   const spec: Pick<ModuleSpec, 'imports' | 'type' | 'extraTypes'> = { imports, type, extraTypes: [BLOCK_TYPE] };
   const blockType = typeIndexOf(spec, BLOCK_TYPE);
-  const b: number[] = [];
-  mailboxStore(b, layout, MailboxWord.Total, () => constant(b, 0));
-  b.push(Op.loop, VOID);
-  // x = table[slot](budget - total, rd, wr, df)
-  op(b, Op.localGet, P_BUDGET);
-  op(b, Op.localGet, L_TOTAL);
-  b.push(Op.i32Sub);
-  op(b, Op.localGet, P_RD);
-  op(b, Op.localGet, P_WR);
-  op(b, Op.localGet, P_FL);
-  op(b, Op.localGet, P_SLOT);
-  op(b, Op.callIndirect, blockType, 0);
-  op(b, Op.localSet, L_X);
+  const P_MODE = 5;
+  const X = 6;
+  const TOTAL = 7;
+  const NEXT = 8;
+  const EIP = 9;
+  const H = 10;
+  const set = (l: number, v: Code): Code => [...v, Op.localSet, l];
+  const mb = (word: number): Code => load32(layout.mailbox + word * 4);
+  const mbStore = (word: number, v: Code): Code => [...k(0), ...v, Op.i32Store, 0, ...leb(layout.mailbox + word * 4)];
+  const at = (base: Code, offset: number): Code => [...base, Op.i32Load, 0, ...leb(offset)];
+  const b: number[] = [...mbStore(MailboxWord.Total, k(0)), Op.loop, VOID];
+  // x = table[slot](budget - total, rd, wr, fl)
+  b.push(...bin(Op.i32Sub, get(P_BUDGET), get(TOTAL)), ...get(P_RD), ...get(P_WR), ...get(P_FL), ...get(P_SLOT), Op.callIndirect, ...leb(blockType), 0);
+  b.push(...set(X, []));
   // total += retired; the mailbox keeps the total for the loop edges' event polls.
-  op(b, Op.localGet, L_TOTAL);
-  mailboxLoad(b, layout, MailboxWord.Retired);
-  b.push(Op.i32Add);
-  op(b, Op.localSet, L_TOTAL);
-  mailboxStore(b, layout, MailboxWord.Total, () => op(b, Op.localGet, L_TOTAL));
+  b.push(...set(TOTAL, bin(Op.i32Add, get(TOTAL), mb(MailboxWord.Retired))), ...mbStore(MailboxWord.Total, get(TOTAL)));
   b.push(Op.block, VOID);
-  // A bail-out, a refusal or an exit past the linkable ones goes back to the engine.
-  op(b, Op.localGet, L_X);
-  constant(b, 0);
-  b.push(Op.i32LtS);
-  op(b, Op.brIf, 0);
-  op(b, Op.localGet, L_X);
-  constant(b, LINKS_PER_SLOT);
-  b.push(Op.i32GeS);
-  op(b, Op.brIf, 0);
-  // next = links[slot * 8 + x]; 0 is no link.
-  op(b, Op.localGet, P_SLOT);
-  constant(b, 5);
-  b.push(Op.i32Shl);
-  op(b, Op.localGet, L_X);
-  constant(b, 2);
-  b.push(Op.i32Shl);
-  b.push(Op.i32Add);
-  op(b, Op.i32Load, 0, layout.links);
-  op(b, Op.localTee, L_NEXT);
-  b.push(Op.i32Eqz);
-  op(b, Op.brIf, 0);
+  // A bail-out or a refusal goes back to the engine.
+  b.push(...bin(Op.i32LtS, get(X), k(0)), Op.brIf, 0);
+  // A linked exit: links[slot * 8 + x].
+  b.push(...set(NEXT, k(0)));
+  b.push(...bin(Op.i32LtS, get(X), k(LINKS_PER_SLOT)), Op.if, VOID);
+  b.push(...set(NEXT, at(bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(5)), bin(Op.i32Shl, get(X), k(2))), layout.links)), Op.end);
+  b.push(...eqz(get(NEXT)), Op.if, VOID);
+  {
+    // Not linked: the hash table, by EIP and mode key.
+    b.push(...set(EIP, mb(MailboxWord.Eip)));
+    b.push(...set(H, bin(Op.i32Shl, bin(Op.i32And, bin(Op.i32Xor, get(EIP), bin(Op.i32ShrU, get(EIP), k(12))), k(HASH_ENTRIES - 1)), k(4))));
+    b.push(...bin(Op.i32Or, bin(Op.i32Ne, at(get(H), layout.hash), get(EIP)), bin(Op.i32Ne, at(get(H), layout.hash + 4), get(P_MODE))), Op.brIf, 1);
+    b.push(...set(NEXT, at(get(H), layout.hash + 8)), ...eqz(get(NEXT)), Op.brIf, 1);
+    b.push(...mbStore(MailboxWord.LookedUp, bin(Op.i32Add, mb(MailboxWord.LookedUp), k(1))));
+  }
+  b.push(Op.else, ...mbStore(MailboxWord.Chained, bin(Op.i32Add, mb(MailboxWord.Chained), k(1))), Op.end);
   // An interrupt waiting (at this boundary's guest time) goes back to the engine too; with IF
   // clear none can be taken, and nothing else can start waiting inside a call.
-  op(b, Op.localGet, P_FL);
-  constant(b, 2);
-  b.push(Op.i32And);
-  b.push(Op.if, VOID);
-  constant(b, 0);
-  op(b, Op.call, IMPORT_POLL);
-  op(b, Op.brIf, 1);
-  b.push(Op.end);
-  mailboxStore(b, layout, MailboxWord.Chained, () => {
-    mailboxLoad(b, layout, MailboxWord.Chained);
-    constant(b, 1);
-    b.push(Op.i32Add);
-  });
-  op(b, Op.localGet, L_NEXT);
-  op(b, Op.localSet, P_SLOT);
-  op(b, Op.br, 1);
-  b.push(Op.end);
-  mailboxStore(b, layout, MailboxWord.Slot, () => op(b, Op.localGet, P_SLOT));
-  op(b, Op.localGet, L_X);
-  b.push(Op.return, Op.end, Op.unreachable);
-  return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: 1, imports, type, extraTypes: [BLOCK_TYPE], locals: 3, body: b });
+  b.push(...bin(Op.i32And, get(P_FL), k(2)), Op.if, VOID, ...k(0), Op.call, IMPORT_POLL, Op.brIf, 1, Op.end);
+  b.push(...set(P_SLOT, get(NEXT)), Op.br, 1, Op.end);
+  b.push(...mbStore(MailboxWord.Slot, get(P_SLOT)), ...get(X), Op.return, Op.end, Op.unreachable);
+  return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: 1, imports, type, extraTypes: [BLOCK_TYPE], locals: 5, body: b });
+}
+
+function leb(v: number): number[] {
+  const out: number[] = [];
+  uleb(out, v);
+  return out;
 }
 
 /** A block function that always refuses (the slot of a block dropped from the cache). */

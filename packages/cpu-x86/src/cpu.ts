@@ -103,18 +103,20 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   // ---- segments (ES CS SS DS FS GS) ----
   /** Visible selectors. */
   readonly segSel = new Int32Array(6);
+  // segBase, segLo, segRHi and segWHi are 168 bytes of their own, or of the host arena's memory
+  // when the machine has one (generated WebAssembly code checks and adds segments through them).
   /** Hidden bases (int32). */
-  readonly segBase = new Int32Array(6);
+  readonly segBase: Int32Array;
   /** Hidden byte-granular limits. */
   readonly segLimit = new Float64Array(6);
   /** Hidden access rights (VMX layout, see {@link Ar}). */
   readonly segAr = new Int32Array(6);
   /** Lowest valid offset (expand-down segments start above their limit). */
-  readonly segLo = new Float64Array(6);
+  readonly segLo: Float64Array;
   /** Highest offset valid for reads (-1: reads fault). */
-  readonly segRHi = new Float64Array(6);
+  readonly segRHi: Float64Array;
   /** Highest offset valid for writes (-1: writes fault). */
-  readonly segWHi = new Float64Array(6);
+  readonly segWHi: Float64Array;
 
   // ---- system registers ----
   /** Current privilege level. */
@@ -291,19 +293,17 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
     @inject(CpuMode) @optional() mode?: ExecutionPolicy,
     @inject(HostArena) @optional() arena?: HostArena,
   ) {
-    if (arena === undefined) {
-      const buf = new ArrayBuffer(32);
-      this.regs = new Int32Array(buf);
-      this.r16 = new Uint16Array(buf);
-      this.r8 = new Uint8Array(buf);
-    } else {
-      // Allocate before reading the buffer: the allocation may grow the memory.
-      const at = arena.allocate(32, 8);
-      const buf = arena.memory.buffer;
-      this.regs = new Int32Array(buf, at, 8);
-      this.r16 = new Uint16Array(buf, at, 16);
-      this.r8 = new Uint8Array(buf, at, 32);
-    }
+    // Registers (32 bytes), then segment bases (24) and offset windows (3 × 48).
+    const [buf, at] = arena === undefined ? [new ArrayBuffer(200), 0] : [undefined, arena.allocate(200, 8)];
+    // Allocate before reading the arena's buffer: the allocation may grow the memory.
+    const mem = buf ?? arena!.memory.buffer;
+    this.regs = new Int32Array(mem, at, 8);
+    this.r16 = new Uint16Array(mem, at, 16);
+    this.r8 = new Uint8Array(mem, at, 32);
+    this.segBase = new Int32Array(mem, at + 32, 6);
+    this.segLo = new Float64Array(mem, at + 56, 6);
+    this.segRHi = new Float64Array(mem, at + 104, 6);
+    this.segWHi = new Float64Array(mem, at + 152, 6);
     this.bus = bus;
     this.ram = bus.ram;
     this.mmu = mmu;

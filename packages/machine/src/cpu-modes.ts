@@ -1,4 +1,4 @@
-import { PopekError, type ContainerModule, type PluginDescriptor } from '@popek/core';
+import { PopekError, defaultHostArenaModule, type ContainerModule, type PluginDescriptor } from '@popek/core';
 import { plugin as binaryTranslation } from '@popek/cpu-binary-translation/plugin';
 import { trapEmulateOptionsModule } from '@popek/cpu-trap-emulate';
 import { plugin as trapEmulate } from '@popek/cpu-trap-emulate/plugin';
@@ -13,6 +13,11 @@ export interface BuiltinCpuMode {
   readonly plugin: PluginDescriptor | undefined;
   /** Bindings the mode needs from the host (its options). */
   readonly modules: readonly ContainerModule[];
+  /**
+   * Bindings loaded after the configuration's own modules, each made only where the
+   * configuration has not bound the service itself (defaults it may override).
+   */
+  readonly defaults?: readonly ContainerModule[];
 }
 
 const VIRTUALIZABLE_HINT = "Run with '--cpu-mode trap-emulate-virtualizable' to model an x86 on which every sensitive instruction traps.";
@@ -20,7 +25,18 @@ const VIRTUALIZABLE_HINT = "Run with '--cpu-mode trap-emulate-virtualizable' to 
 /** The CPU modes, by name. */
 export const BUILTIN_CPU_MODES: ReadonlyMap<string, BuiltinCpuMode> = new Map<string, BuiltinCpuMode>([
   ['interpreter', { name: 'interpreter', description: 'the reference interpreter, native semantics', plugin: undefined, modules: [] }],
-  ['bt', { name: 'bt', description: 'binary translation into cached WebAssembly and JavaScript functions (fastest)', plugin: binaryTranslation, modules: [] }],
+  [
+    'bt',
+    {
+      name: 'bt',
+      description: 'binary translation into cached WebAssembly and JavaScript functions (fastest)',
+      plugin: binaryTranslation,
+      modules: [],
+      // Guest RAM, the TLB and the registers in one WebAssembly memory: the translator's
+      // WebAssembly backend.
+      defaults: [defaultHostArenaModule],
+    },
+  ],
   [
     'trap-emulate',
     {

@@ -115,6 +115,7 @@ export function createMachine(config: MachineConfig): Machine {
       ...(config.serial !== undefined ? [charBackendModule('com1', config.serial)] : []),
       ...(mode?.modules ?? []),
       ...(config.modules ?? []),
+      ...(mode?.defaults ?? []),
     ],
     identity: { memoryMiB: config.memoryMiB, acpi },
     onTripleFault: config.onTripleFault ?? 'reset',
