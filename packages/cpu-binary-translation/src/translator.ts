@@ -80,6 +80,8 @@ interface WasmBackend {
   readonly links: Int32Array;
   /** The dispatcher's hash table: EIP, mode key, slot per entry of four words. */
   readonly hash: Int32Array;
+  /** Per slot, the mask of the block's direct (linkable) exits. */
+  readonly direct: Int32Array;
   /** What the blocks import: the arena's memory and the flag helpers. */
   readonly imports: Record<string, Record<string, unknown>>;
   /** The block functions, by slot (slot 0 unused). */
@@ -142,6 +144,11 @@ class Block {
  * Interrupts are taken at block boundaries (blocks are at most 48 instructions), and a block is
  * entered only when it fits in the slice's instruction budget, so slices end on exactly the same
  * instruction as under the interpreter and deterministic runs see the same guest time.
+ *
+ * Hot blocks are compiled by one of two backends ({@link BinaryTranslationOptions.backend}):
+ * WebAssembly modules run by a WebAssembly dispatcher that follows links and a hash table between
+ * them (see `wasm-block-compiler.ts` and `wasm-dispatch.ts`), or JavaScript functions chained
+ * here.
  */
 @injectable()
 export class BinaryTranslator implements ExecutionEngine, WriteTracer {
@@ -419,11 +426,13 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const at = arena!.allocate(MAILBOX_BYTES, 8);
     const linksAt = arena!.allocate(MAX_SLOTS * LINKS_PER_SLOT * 4, 8);
     const hashAt = arena!.allocate(HASH_ENTRIES * HASH_ENTRY_BYTES, 16);
+    const directAt = arena!.allocate(MAX_SLOTS * 4, 8);
     const memory = arena!.memory;
     const mailbox = new Int32Array(memory.buffer, at, MAILBOX_BYTES >>> 2);
     const links = new Int32Array(memory.buffer, linksAt, MAX_SLOTS * LINKS_PER_SLOT);
     const hash = new Int32Array(memory.buffer, hashAt, (HASH_ENTRIES * HASH_ENTRY_BYTES) >>> 2);
-    const layout: WasmLayout = { tlb: cpu.tlb.byteOffset, ram: cpu.ram.byteOffset, regs: cpu.regs.byteOffset, segments: cpu.segBase.byteOffset, mailbox: at, links: linksAt, hash: hashAt, maximumPages: 65536 };
+    const direct = new Int32Array(memory.buffer, directAt, MAX_SLOTS);
+    const layout: WasmLayout = { tlb: cpu.tlb.byteOffset, ram: cpu.ram.byteOffset, regs: cpu.regs.byteOffset, segments: cpu.segBase.byteOffset, mailbox: at, links: linksAt, hash: hashAt, direct: directAt, maximumPages: 65536 };
     const poll = (retired: number): number => {
       // A block boundary in a chain or a loop: at its guest time, is an event waiting?
       const c = this.cpu;
@@ -459,7 +468,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const imports = { e: Object.fromEntries(['m', ...BLOCK_IMPORTS.map((f) => f.name)].map((n) => [n, helpers[n]])) };
     const run = instantiate(dispatcherModule(layout), { m: memory, t: table, poll }) as WasmBackend['run'];
     const refuse = instantiate(refusingModule(layout), { m: memory });
-    return { api, layout, mailbox, links, hash, imports, table, run, refuse, slots: [undefined] };
+    return { api, layout, mailbox, links, hash, direct, imports, table, run, refuse, slots: [undefined] };
   }
 
   /**
@@ -621,6 +630,9 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         wasm.table.set(slot, new wasm.api.Instance(new wasm.api.Module(w.module), wasm.imports).exports['b']);
         wasm.slots.push(b);
         b.slot = slot;
+        let mask = 0;
+        for (let x = 0; x < Math.min(w.exits.length, LINKS_PER_SLOT); x++) if (w.exits[x]!.kind === ExitKind.Direct) mask |= 1 << x;
+        wasm.direct[slot] = mask;
         const h = hashIndex(b.eip) * (HASH_ENTRY_BYTES >>> 2);
         wasm.hash[h] = b.eip;
         wasm.hash[h + 1] = b.mode;
@@ -709,6 +721,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       w.slots.length = 1;
       w.links.fill(0);
       w.hash.fill(0);
+      w.direct.fill(0);
     }
     this.#pages.clear();
     this.#map.clear();

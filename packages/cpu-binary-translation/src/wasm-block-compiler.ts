@@ -46,6 +46,8 @@ export interface WasmLayout {
   readonly links: number;
   /** The dispatcher's hash table of blocks by EIP. */
   readonly hash: number;
+  /** One word per table slot: bit x set when exit x of the block is a direct one (linkable). */
+  readonly direct: number;
 }
 
 /** Words (int32) of the mailbox a block writes when it exits. */

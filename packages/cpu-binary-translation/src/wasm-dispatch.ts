@@ -92,6 +92,10 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
     b.push(...bin(Op.i32Or, bin(Op.i32Ne, at(get(H), layout.hash), get(EIP)), bin(Op.i32Ne, at(get(H), layout.hash + 4), get(P_MODE))), Op.brIf, 1);
     b.push(...set(NEXT, at(get(H), layout.hash + 8)), ...eqz(get(NEXT)), Op.brIf, 1);
     b.push(...mbStore(MailboxWord.LookedUp, bin(Op.i32Add, mb(MailboxWord.LookedUp), k(1))));
+    // A direct exit (bit x of the slot's mask) found this way is linked for next time.
+    const linkable = bin(Op.i32And, bin(Op.i32ShrU, at(bin(Op.i32Shl, get(P_SLOT), k(2)), layout.direct), get(X)), bin(Op.i32LtU, get(X), k(LINKS_PER_SLOT)));
+    b.push(...linkable, Op.if, VOID);
+    b.push(...bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(5)), bin(Op.i32Shl, get(X), k(2))), ...get(NEXT), Op.i32Store, 0, ...leb(layout.links), Op.end);
   }
   b.push(Op.else, ...mbStore(MailboxWord.Chained, bin(Op.i32Add, mb(MailboxWord.Chained), k(1))), Op.end);
   // An interrupt waiting (at this boundary's guest time) goes back to the engine too; with IF
