@@ -398,9 +398,9 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   }
 
   /**
-   * Checks that the CPU's RAM, TLB and registers are views of the arena's memory (a write
-   * through each view is seen through the memory) and sets up the mailbox and the helpers the
-   * WebAssembly blocks import.
+   * Checks that the CPU's RAM, TLB, registers and segment state are views of the arena's memory
+   * (a write through each view is seen through the memory) and sets up the mailbox, the
+   * dispatcher's tables, the dispatcher and the helpers the WebAssembly blocks import.
    */
   #attachWasm(cpu: X86Cpu): WasmBackend {
     const arena = this.#arena;
@@ -624,10 +624,13 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const wasm = this.#wasm;
     if (wasm !== undefined) {
       const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip)).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag);
-      if (w !== undefined) {
+      // A host that will not compile the module here (a browser's main thread limits synchronous
+      // compilation to small modules) leaves the block to the JavaScript backend.
+      const fn = w === undefined ? undefined : this.#instantiate(wasm, w.module);
+      if (w !== undefined && fn !== undefined) {
         const slot = wasm.slots.length;
         if (slot >= wasm.table.length) wasm.table.grow(1024);
-        wasm.table.set(slot, new wasm.api.Instance(new wasm.api.Module(w.module), wasm.imports).exports['b']);
+        wasm.table.set(slot, fn);
         wasm.slots.push(b);
         b.slot = slot;
         let mask = 0;
@@ -686,6 +689,16 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.#translated -= blocks.length;
     this.#pages.delete(gfn);
     this.#tracing.untrace(gfn, this);
+  }
+
+  /** The block function of a compiled module, or undefined when the host refuses to compile it. */
+  #instantiate(wasm: WasmBackend, module: Uint8Array): unknown {
+    try {
+      return new wasm.api.Instance(new wasm.api.Module(module), wasm.imports).exports['b'];
+    } catch (e) {
+      if (e instanceof RangeError) return undefined;
+      throw e;
+    }
   }
 
   /** Points a dropped WebAssembly block's slot at the refusing function: links to it stop there. */

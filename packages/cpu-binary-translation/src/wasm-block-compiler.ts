@@ -140,7 +140,18 @@ const L_LIM = 14; // budget - COUNT: the loop goes on while done + retired <= li
 const L_A = 15;
 const L_E = 16;
 const L_O = 17;
-const FIRST_TEMP = 18;
+// What an exit hands to the shared epilogue: the next EIP, instructions retired in this
+// iteration, and the lazy flags (a descriptor, 0 for none, and the producer's values, which
+// every producer copies here).
+const L_EIP = 18;
+const L_RET = 19;
+const L_FDESC = 20;
+const L_FA = 21;
+const L_FB = 22;
+const L_FR = 23;
+const L_FC = 24;
+const L_FO = 25;
+const FIRST_TEMP = 26;
 
 const ES = 0;
 const SS = 2;
@@ -213,6 +224,7 @@ export class WasmBlockCompiler {
   #exits: ExitSpec[] = [];
   #producer: Producer | undefined;
   #locals = FIRST_TEMP;
+  #maxLocals = FIRST_TEMP;
   #used = 0;
   #written = 0;
   #depth = 0;
@@ -323,6 +335,23 @@ export class WasmBlockCompiler {
     body.push(...bin(Op.i32Sub, get(P_BUDGET), k(count)), Op.localSet);
     uleb(body, L_LIM);
     body.push(Op.block, VOID, Op.loop, VOID, ...this.#out, Op.end, Op.end);
+    // The shared epilogue of every exit: the mailbox, then the registers.
+    const store = (word: number, v: Code): void => {
+      body.push(...k(0), ...v, Op.i32Store);
+      memarg(body, mailbox + word * 4);
+    };
+    store(MailboxWord.Eip, get(L_EIP));
+    store(MailboxWord.Retired, bin(Op.i32Add, get(L_DONE), get(L_RET)));
+    body.push(...get(L_FDESC), Op.if, VOID);
+    store(MailboxWord.Flags, bin(Op.i32And, get(L_FDESC), k(255)));
+    store(MailboxWord.Op, bin(Op.i32And, bin(Op.i32ShrU, get(L_FDESC), k(8)), k(255)));
+    store(MailboxWord.Size, bin(Op.i32ShrU, get(L_FDESC), k(16)));
+    store(MailboxWord.A, get(L_FA));
+    store(MailboxWord.B, get(L_FB));
+    store(MailboxWord.Res, get(L_FR));
+    store(MailboxWord.Cf, get(L_FC));
+    store(MailboxWord.Of, get(L_FO));
+    body.push(Op.end);
     for (let r = 0; r < 8; r++) {
       if ((this.#written & (1 << r)) === 0) continue;
       body.push(...k(0), ...get(L_REG + r), Op.i32Store);
@@ -333,7 +362,7 @@ export class WasmBlockCompiler {
       memoryMaximumPages: this.#layout.maximumPages,
       imports: BLOCK_IMPORTS,
       type: BLOCK_TYPE,
-      locals: this.#locals - PARAMS,
+      locals: this.#maxLocals - PARAMS,
       body,
     });
   }
@@ -346,8 +375,11 @@ export class WasmBlockCompiler {
     for (const b of code) this.#out.push(b);
   }
 
+  /** A temporary for the current instruction (temporaries are reused from one instruction to the next). */
   #temp(): number {
-    return this.#locals++;
+    const l = this.#locals++;
+    if (this.#locals > this.#maxLocals) this.#maxLocals = this.#locals;
+    return l;
   }
 
   #set(l: number, v: Code): void {
@@ -376,6 +408,51 @@ export class WasmBlockCompiler {
   // ------------------------------------------------------------------------------------------
   // Exits
   // ------------------------------------------------------------------------------------------
+
+  /**
+   * The current producer as a descriptor word: its {@link FlagState} in bits 0–7, 1 (add) or 2
+   * (subtract) in bits 8–15, its size in bits 16–23; 0 when the block has produced no flags.
+   */
+  #flagsDescriptor(): number {
+    const p = this.#producer;
+    if (p === undefined) return 0;
+    let state: number;
+    let op = 0;
+    switch (p.kind) {
+      case 'add':
+      case 'sub':
+        state = FlagState.Arith;
+        op = p.kind === 'add' ? 1 : 2;
+        break;
+      case 'adc':
+      case 'sbb':
+      case 'inc':
+      case 'dec':
+        state = FlagState.Carry;
+        op = p.kind === 'adc' || p.kind === 'inc' ? 1 : 2;
+        break;
+      case 'shift':
+        state = FlagState.Shift;
+        break;
+      default:
+        state = FlagState.Logic;
+    }
+    return state | (op << 8) | (p.size << 16);
+  }
+
+  /**
+   * Makes `p` (whose values are in the instruction's temporaries) the current producer: its
+   * values move to the flag locals, where later readers and the shared epilogue find them (the
+   * temporaries are reused by the next instruction).
+   */
+  #produce(p: Producer): void {
+    this.#set(L_FA, get(p.a));
+    this.#set(L_FB, get(p.b));
+    this.#set(L_FR, get(p.r));
+    if (p.c >= 0) this.#set(L_FC, get(p.c));
+    if (p.o >= 0) this.#set(L_FO, get(p.o));
+    this.#producer = { kind: p.kind, size: p.size, a: L_FA, b: L_FB, r: L_FR, c: p.c >= 0 ? L_FC : -1, o: p.o >= 0 ? L_FO : -1 };
+  }
 
   /** Writes the current producer's lazy flags into the mailbox (nothing when there is none). */
   #flagsToMailbox(): void {
@@ -414,17 +491,19 @@ export class WasmBlockCompiler {
     w(MailboxWord.Size, k(p.size));
   }
 
-  /** Leaves the block: mailbox, exit id (-1 for a bail-out), branch to the epilogue. */
+  /**
+   * Leaves the block: the exit id (-1 for a bail-out), the next EIP, the instructions retired
+   * and the flags go to the shared epilogue, which writes the mailbox.
+   */
   #exit(eip: Code, retired: number, kind: number, target: number): void {
-    const mb = this.#layout.mailbox;
     let id = -1;
     if (kind !== ExitKind.Bail) {
       id = this.#exits.length;
       this.#exits.push({ kind, target });
     }
-    this.#store32(mb + MailboxWord.Eip * 4, eip);
-    this.#store32(mb + MailboxWord.Retired * 4, retired === 0 ? get(L_DONE) : bin(Op.i32Add, get(L_DONE), k(retired)));
-    this.#flagsToMailbox();
+    this.#set(L_EIP, eip);
+    this.#set(L_RET, k(retired));
+    this.#set(L_FDESC, k(this.#flagsDescriptor()));
     this.#set(L_X, k(id));
     this.#out.push(Op.br);
     uleb(this.#out, this.#depth + 1);
@@ -546,7 +625,7 @@ export class WasmBlockCompiler {
     switch (op) {
       case 0:
         this.#set(r, norm(bin(Op.i32Add, get(a), get(b)), size));
-        this.#producer = { kind: 'add', size, a, b, r, c: -1, o: -1 };
+        this.#produce({ kind: 'add', size, a, b, r, c: -1, o: -1 });
         break;
       case 2:
       case 3: {
@@ -560,18 +639,18 @@ export class WasmBlockCompiler {
           this.#set(r, norm(bin(Op.i32Sub, bin(Op.i32Sub, get(a), get(b)), get(cin)), size));
           this.#set(c, [...bin(Op.i32LeU, get(a), get(b)), ...bin(Op.i32LtU, get(a), get(b)), ...get(cin), Op.select]);
         }
-        this.#producer = { kind: op === 2 ? 'adc' : 'sbb', size, a, b, r, c, o: -1 };
+        this.#produce({ kind: op === 2 ? 'adc' : 'sbb', size, a, b, r, c, o: -1 });
         break;
       }
       case 1:
       case 4:
       case 6:
         this.#set(r, bin(op === 1 ? Op.i32Or : op === 4 ? Op.i32And : Op.i32Xor, get(a), get(b)));
-        this.#producer = { kind: 'logic', size, a, b, r, c: -1, o: -1 };
+        this.#produce({ kind: 'logic', size, a, b, r, c: -1, o: -1 });
         break;
       default:
         this.#set(r, norm(bin(Op.i32Sub, get(a), get(b)), size));
-        this.#producer = { kind: 'sub', size, a, b, r, c: -1, o: -1 };
+        this.#produce({ kind: 'sub', size, a, b, r, c: -1, o: -1 });
         break;
     }
     return r;
@@ -586,7 +665,7 @@ export class WasmBlockCompiler {
     this.#set(a, aCode);
     this.#set(b, k(1));
     this.#set(r, norm(bin(dec ? Op.i32Sub : Op.i32Add, get(a), k(1)), size));
-    this.#producer = { kind: dec ? 'dec' : 'inc', size, a, b, r, c, o: -1 };
+    this.#produce({ kind: dec ? 'dec' : 'inc', size, a, b, r, c, o: -1 });
     return r;
   }
 
@@ -795,6 +874,7 @@ export class WasmBlockCompiler {
     const pause = insn.index === 0x90 && insn.rep === 2;
     const simple = form !== undefined && form.implemented && insn.addrsize32 && !insn.lock && (insn.rep === 0 || pause);
     if (!simple) return false;
+    this.#locals = FIRST_TEMP;
     const mark = this.#out.length;
     const producer = this.#producer;
     const written = this.#written;
@@ -1198,7 +1278,7 @@ export class WasmBlockCompiler {
         this.#set(c, bin(Op.i32And, bin(Op.i32ShrS, sx, k(Math.min(count - 1, 31))), k(1)));
         this.#set(o, k(0));
       }
-      this.#producer = { kind: 'shift', size, a: u, b: u, r, c, o };
+      this.#produce({ kind: 'shift', size, a: u, b: u, r, c, o });
       return r;
     };
     if (!constant) {
@@ -1236,7 +1316,7 @@ export class WasmBlockCompiler {
       this.#set(c, bin(Op.i32Ne, get(p), [...get(r), Op.i32Extend16S]));
     }
     this.#set(o, [...k(2048), ...k(0), ...get(c), Op.select]);
-    this.#producer = { kind: 'shift', size: osz, a, b, r, c, o };
+    this.#produce({ kind: 'shift', size: osz, a, b, r, c, o });
     this.#setReg(reg, osz, get(r));
   }
 
