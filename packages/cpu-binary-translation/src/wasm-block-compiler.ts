@@ -3,20 +3,22 @@
  * block as the JavaScript {@link BlockCompiler} does (same block shapes: loops to the block's
  * start, direct jumps within the page followed, the hot side of a branch followed) and emits a
  * WebAssembly module whose one function runs it over the machine's {@link HostArena}, where guest
- * RAM, the TLB and the registers live. WebAssembly needs no warm-up: the host compiles it at once
- * to machine code that does not depend on type feedback, so a new block runs at full speed from
- * its first call.
+ * RAM, the TLB, the registers and the segment state live. WebAssembly needs no warm-up: the host
+ * compiles it at once to machine code that does not depend on type feedback, so a new block runs
+ * at full speed from its first call.
  *
- * The function is `b(budget, rd, wr, fl) → exit` (-1 for a bail-out): `budget` is how many
- * instructions the slice still allows, `rd` and `wr` the CPU's TLB permission bits, `fl` EFLAGS.DF
- * (bit 0) and IF (bit 1). It reports through a mailbox in the
+ * The function is `b(budget, rd, wr, fl) → exit` (-1 for a bail-out, -2 for a refusal to run):
+ * `budget` is how many instructions the slice still allows, `rd` and `wr` the CPU's TLB
+ * permission bits, `fl` EFLAGS.DF (bit 0) and IF (bit 1). It reports through a mailbox in the
  * arena: the next EIP, the instructions retired, and the lazy flags it left (see
- * {@link MailboxWord}).
+ * {@link MailboxWord}). Every exit goes through one shared epilogue that writes the mailbox and
+ * the registers.
  *
- * It handles a subset of the forms: integer moves, ALU operations, shifts, stack operations and
- * control transfers, with memory operands in flat segments. Any memory access that misses the
- * TLB's inline path (miss, MMIO, page crossing, a write to a traced code page, no permission)
- * leaves the block *before* the instruction changes anything (a bail-out exit), and the engine
+ * It handles a subset of the forms: integer moves, ALU operations, shifts, rotates by constants,
+ * IMUL, string instructions without REP, stack operations and control transfers, with memory
+ * operands in any segment. Any memory access that misses the TLB's inline path (miss, MMIO, page
+ * crossing, a write to a traced code page, no permission, an offset outside the segment) leaves
+ * the block *before* the instruction changes anything (a bail-out exit), and the engine
  * interprets that one instruction: faults and device accesses are the interpreter's. A form the
  * backend does not handle ends the block before it (an ordinary direct exit); a block whose
  * first instruction is such a form is not compiled here (the JavaScript backend takes it).
