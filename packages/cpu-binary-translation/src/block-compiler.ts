@@ -24,6 +24,7 @@
  *   CPU's slow path after `cur` records which instruction is executing, so a fault is precise.
  */
 import { InstructionClass, decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
+import { OperandReader, isPrefix } from './operand-reader.js';
 
 /**
  * After a store that took the slow path, the block leaves at the next instruction boundary when
@@ -159,8 +160,7 @@ export class BlockCompiler {
   #smcPending = false;
   #inlined = 0;
   #interpreted = 0;
-  #bytes: Uint8Array = new Uint8Array(0);
-  #pos = 0;
+  readonly #ops = new OperandReader();
   #insn!: DecodedInstruction;
   readonly #aligned: boolean;
   readonly #visits: ((eip: number) => number) | undefined;
@@ -188,7 +188,7 @@ export class BlockCompiler {
    * page (it crosses the page end): the engine interprets it.
    */
   compile(bytes: Uint8Array, offset: number, eip: number, mode: number): CompiledSource | undefined {
-    this.#bytes = bytes;
+    this.#ops.bytes = bytes;
     this.#mode = mode;
     this.#user = (mode & ModeBit.Cpl) === 3;
     this.#start = eip | 0;
@@ -519,67 +519,18 @@ export class BlockCompiler {
   // Operands
   // ------------------------------------------------------------------------------------------
 
-  #byte(): number {
-    return this.#bytes[this.#pos++]!;
-  }
-
-  #imm8s(): number {
-    return (this.#byte() << 24) >> 24;
-  }
-
-  #imm16(): number {
-    const lo = this.#byte();
-    return lo | (this.#byte() << 8);
-  }
-
-  #imm32(): number {
-    const b0 = this.#byte();
-    const b1 = this.#byte();
-    const b2 = this.#byte();
-    return b0 | (b1 << 8) | (b2 << 16) | (this.#byte() << 24);
-  }
-
-  /** An immediate of operand size `size`, normalised. */
-  #immN(size: number): number {
-    if (size === 1) return this.#byte();
-    if (size === 2) return this.#imm16();
-    return this.#imm32();
-  }
-
   /** Decodes ModRM (and SIB/displacement) with 32-bit addressing at the cursor. */
   #modrm(): { mod: number; reg: number; rm: RmOperand } {
-    const m = this.#byte();
-    const mod = m >> 6;
-    const reg = (m >> 3) & 7;
-    const rmf = m & 7;
-    if (mod === 3) return { mod, reg, rm: { reg: rmf, ea: '', seg: -1 } };
+    const f = this.#ops.modrm(this.#insn.segment);
+    if (f.mod === 3) return { mod: f.mod, reg: f.reg, rm: { reg: f.rm, ea: '', seg: -1 } };
     const terms: string[] = [];
-    let seg = DS;
-    let disp = 0;
-    if (rmf === 4) {
-      const sib = this.#byte();
-      const base = sib & 7;
-      const idx = (sib >> 3) & 7;
-      const scale = sib >> 6;
-      if (idx !== 4) terms.push(scale === 0 ? `r${idx}` : `(r${idx} << ${scale})`);
-      if (base === 5 && mod === 0) disp = this.#imm32();
-      else {
-        terms.unshift(`r${base}`);
-        if (base === 4 || base === 5) seg = SS;
-      }
-    } else if (rmf === 5 && mod === 0) {
-      disp = this.#imm32();
-    } else {
-      terms.push(`r${rmf}`);
-      if (rmf === 5) seg = SS;
-    }
-    if (mod === 1) disp = this.#imm8s();
-    else if (mod === 2) disp = this.#imm32();
-    if (disp !== 0 || terms.length === 0) terms.push(String(disp | 0));
+    if (f.base >= 0) terms.push(`r${f.base}`);
+    if (f.index >= 0) terms.push(f.scale === 0 ? `r${f.index}` : `(r${f.index} << ${f.scale})`);
+    if (f.disp !== 0 || terms.length === 0) terms.push(String(f.disp | 0));
     const ea = terms.length === 1 && /^-?\d+$/.test(terms[0]!) ? terms[0]! : `((${terms.join(' + ')}) | 0)`;
-    const s = this.#insn.segment >= 0 ? this.#insn.segment : seg;
-    return { mod, reg, rm: { reg: -1, ea, seg: s } };
+    return { mod: f.mod, reg: f.reg, rm: { reg: -1, ea, seg: f.seg } };
   }
+
 
   #flat(seg: number): boolean {
     if (seg === ES) return (this.#mode & ModeBit.FlatEs) !== 0;
@@ -782,8 +733,8 @@ export class BlockCompiler {
     // Prefix bytes precede the opcode; the cursor starts after the opcode byte(s).
     const opLen = insn.index >= 0x100 ? 2 : 1;
     let prefixes = 0;
-    while (isPrefix(this.#bytes[off + prefixes]!)) prefixes++;
-    this.#pos = off + prefixes + opLen;
+    while (isPrefix(this.#ops.bytes[off + prefixes]!)) prefixes++;
+    this.#ops.pos = off + prefixes + opLen;
     const pause = insn.index === 0x90 && insn.rep === 2; // PAUSE (F3 90): a NOP here
     const simple = form !== undefined && form.implemented && insn.addrsize32 && !insn.lock && (insn.rep === 0 || pause);
     const mark = this.#out.length;
@@ -822,7 +773,7 @@ export class BlockCompiler {
       const op = (index >> 3) & 7;
       if (lo === 4 || lo === 5) {
         const size = lo === 4 ? 1 : osz;
-        const imm = this.#immN(size);
+        const imm = this.#ops.immN(size);
         const r = this.#alu(op, size, this.#reg(0, size), String(imm));
         if (op !== 7) this.#setReg(0, size, r);
         return true;
@@ -867,19 +818,19 @@ export class BlockCompiler {
     }
     if (index === 0x68 || index === 0x6a) {
       if (osz !== 4 || !ssFlat) return false;
-      const imm = index === 0x68 ? this.#imm32() : this.#imm8s();
+      const imm = index === 0x68 ? this.#ops.imm32() : this.#ops.imm8s();
       this.#push32(String(imm));
       return true;
     }
     if (index >= 0x70 && index < 0x80) {
       if (osz !== 4) return false; // the interpreter truncates the target to 16 bits
-      const d = this.#imm8s();
+      const d = this.#ops.imm8s();
       this.#branch(index & 15, (this.#next + d) | 0);
       return true;
     }
     if (index >= 0x180 && index < 0x190) {
       if (osz !== 4) return false;
-      const d = this.#imm32();
+      const d = this.#ops.imm32();
       this.#branch(index & 15, (this.#next + d) | 0);
       return true;
     }
@@ -902,11 +853,11 @@ export class BlockCompiler {
       return true;
     }
     if (index >= 0xb0 && index < 0xb8) {
-      this.#setReg(index & 7, 1, String(this.#byte()));
+      this.#setReg(index & 7, 1, String(this.#ops.byte()));
       return true;
     }
     if (index >= 0xb8 && index < 0xc0) {
-      this.#setReg(index & 7, osz, String(this.#immN(osz)));
+      this.#setReg(index & 7, osz, String(this.#ops.immN(osz)));
       return true;
     }
     if (index >= 0x91 && index < 0x98) {
@@ -938,7 +889,7 @@ export class BlockCompiler {
         const { reg: op, rm } = this.#modrm();
         const rmIsReg = rm.reg >= 0;
         // The immediate follows the displacement: read it after the ModRM operand.
-        const imm = index === 0x83 ? this.#imm8s() & Number(MASK[size]) : this.#immN(size);
+        const imm = index === 0x83 ? this.#ops.imm8s() & Number(MASK[size]) : this.#ops.immN(size);
         const immStr = String(size === 4 ? imm | 0 : imm);
         if (rmIsReg) {
           const r = this.#alu(op, size, this.#reg(rm.reg, size), immStr);
@@ -962,7 +913,7 @@ export class BlockCompiler {
       case 0xa8:
       case 0xa9: {
         const size = index === 0xa8 ? 1 : osz;
-        const imm = this.#immN(size);
+        const imm = this.#ops.immN(size);
         this.#alu(4, size, this.#reg(0, size), String(imm));
         return true;
       }
@@ -1016,7 +967,7 @@ export class BlockCompiler {
       case 0xa2:
       case 0xa3: {
         const size = (index & 1) === 0 ? 1 : osz;
-        const rm: RmOperand = { reg: -1, ea: String(this.#imm32()), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
+        const rm: RmOperand = { reg: -1, ea: String(this.#ops.imm32()), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
         if (index < 0xa2) this.#setReg(0, size, this.#load(rm, size));
         else {
           const t = this.#temp('mv');
@@ -1041,7 +992,7 @@ export class BlockCompiler {
         const size = index === 0xc6 ? 1 : osz;
         const { reg, rm } = this.#modrm();
         if (reg !== 0) return false;
-        const imm = this.#immN(size);
+        const imm = this.#ops.immN(size);
         if (rm.reg >= 0) this.#setReg(rm.reg, size, String(imm));
         else this.#store(rm, size, String(imm));
         return true;
@@ -1049,7 +1000,7 @@ export class BlockCompiler {
       case 0xc3:
       case 0xc2: {
         if (osz !== 4 || !ssFlat) return false;
-        const n = index === 0xc2 ? this.#imm16() : 0;
+        const n = index === 0xc2 ? this.#ops.imm16() : 0;
         const t = this.#load({ reg: -1, ea: 'r4', seg: SS }, 4);
         this.#setReg(4, 4, `(r4 + ${4 + n}) | 0`);
         this.#emit(this.#exitCode(t, this.#k + 1, ExitKind.Indirect, -1));
@@ -1065,20 +1016,20 @@ export class BlockCompiler {
       }
       case 0xe8: {
         if (osz !== 4 || !ssFlat) return false;
-        const d = this.#imm32();
+        const d = this.#ops.imm32();
         this.#push32(String(this.#next));
         this.#jumpTo((this.#next + d) | 0, this.#k + 1);
         return true;
       }
       case 0xe9: {
         if (osz !== 4) return false;
-        const d = this.#imm32();
+        const d = this.#ops.imm32();
         this.#jumpTo((this.#next + d) | 0, this.#k + 1);
         return true;
       }
       case 0xeb: {
         if (osz !== 4) return false;
-        const d = this.#imm8s();
+        const d = this.#ops.imm8s();
         this.#jumpTo((this.#next + d) | 0, this.#k + 1);
         return true;
       }
@@ -1088,7 +1039,7 @@ export class BlockCompiler {
         const { reg: op, rm } = this.#modrm();
         if (op === 0) {
           const v = this.#rmRead(rm, size);
-          this.#alu(4, size, v, String(this.#immN(size)));
+          this.#alu(4, size, v, String(this.#ops.immN(size)));
           return true;
         }
         if (op >= 4) return this.#mulDiv(op, size, rm);
@@ -1106,7 +1057,7 @@ export class BlockCompiler {
       case 0xfe:
       case 0xff: {
         const size = index === 0xfe ? 1 : osz;
-        const save = this.#pos;
+        const save = this.#ops.pos;
         const { reg: op, rm } = this.#modrm();
         if (op === 0 || op === 1) {
           if (rm.reg >= 0) this.#setReg(rm.reg, size, this.#incDec(op === 1, size, this.#reg(rm.reg, size)));
@@ -1132,7 +1083,7 @@ export class BlockCompiler {
           this.#push32(t);
           return true;
         }
-        this.#pos = save;
+        this.#ops.pos = save;
         return false;
       }
       case 0x1b6:
@@ -1157,7 +1108,7 @@ export class BlockCompiler {
     const size = (index & 1) === 0 ? 1 : osz;
     const { reg: op, rm } = this.#modrm();
     const constant = index <= 0xd1;
-    const count = index <= 0xc1 ? this.#byte() & 31 : index <= 0xd1 ? 1 : -1;
+    const count = index <= 0xc1 ? this.#ops.byte() & 31 : index <= 0xd1 ? 1 : -1;
     const apply = (v: string): string => {
       if (constant && count === 0) return v;
       const r = this.#temp('sr');
@@ -1190,7 +1141,7 @@ export class BlockCompiler {
   #imul(index: number, osz: number): boolean {
     const { reg, rm } = this.#modrm();
     const v = this.#rmRead(rm, osz);
-    const b = index === 0x1af ? this.#reg(reg, osz) : String(index === 0x69 ? this.#immN(osz) : this.#imm8s());
+    const b = index === 0x1af ? this.#reg(reg, osz) : String(index === 0x69 ? this.#ops.immN(osz) : this.#ops.imm8s());
     this.#flagsToCpu();
     const r = this.#temp('mr');
     this.#emit(`${r} = S.imul(cpu, ${v}, ${b}, ${osz});`);
@@ -1256,9 +1207,6 @@ export class BlockCompiler {
  */
 const CONTINUES_AFTER_MONITOR_CALL = new Set([0x9c, 0xfa, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef]);
 
-function isPrefix(b: number): boolean {
-  return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65;
-}
 
 /**
  * Ordinary instructions that may change what the block assumed (segment registers, the stack

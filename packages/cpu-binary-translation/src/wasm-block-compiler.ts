@@ -25,6 +25,7 @@
  */
 import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
 import { ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, type ExitSpec } from './block-compiler.js';
+import { OperandReader, isPrefix } from './operand-reader.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, memarg, uleb, type Code } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
@@ -201,9 +202,6 @@ function norm(v: Code, size: number): Code {
   return size === 4 ? v : bin(Op.i32And, v, k(MASK[size]!));
 }
 
-function isPrefix(b: number): boolean {
-  return b === 0x66 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65;
-}
 
 /** What {@link WasmBlockCompiler.compile} produced. */
 export interface CompiledWasm {
@@ -239,10 +237,9 @@ export class WasmBlockCompiler {
   #pageBase = 0;
   #redirect = 0;
   #redirected = false;
-  #bytes: Uint8Array = new Uint8Array(0);
+  readonly #ops = new OperandReader();
   #hostPage = 0;
   #exFlag = 0;
-  #pos = 0;
   #insn!: DecodedInstruction;
   readonly #layout: WasmLayout;
   readonly #visits: ((eip: number) => number) | undefined;
@@ -264,7 +261,7 @@ export class WasmBlockCompiler {
   compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number): CompiledWasm | undefined {
     this.#hostPage = hostPage;
     this.#exFlag = exFlag;
-    this.#bytes = bytes;
+    this.#ops.bytes = bytes;
     this.#mode = mode;
     this.#start = eip | 0;
     this.#pageBase = (eip & ~0xfff) | 0;
@@ -675,67 +672,20 @@ export class WasmBlockCompiler {
   // Operands
   // ------------------------------------------------------------------------------------------
 
-  #byte(): number {
-    return this.#bytes[this.#pos++]!;
-  }
-
-  #imm8s(): number {
-    return (this.#byte() << 24) >> 24;
-  }
-
-  #imm16(): number {
-    const lo = this.#byte();
-    return lo | (this.#byte() << 8);
-  }
-
-  #imm32(): number {
-    const b0 = this.#byte();
-    const b1 = this.#byte();
-    const b2 = this.#byte();
-    return b0 | (b1 << 8) | (b2 << 16) | (this.#byte() << 24);
-  }
-
-  #immN(size: number): number {
-    if (size === 1) return this.#byte();
-    if (size === 2) return this.#imm16();
-    return this.#imm32();
-  }
-
+  /** ModRM at the cursor, its memory operand as an offset expression. */
   #modrm(): { reg: number; rm: RmOperand } {
-    const m = this.#byte();
-    const mod = m >> 6;
-    const reg = (m >> 3) & 7;
-    const rmf = m & 7;
-    if (mod === 3) return { reg, rm: { reg: rmf, ea: [], seg: -1 } };
+    const f = this.#ops.modrm(this.#insn.segment);
+    if (f.mod === 3) return { reg: f.reg, rm: { reg: f.rm, ea: [], seg: -1 } };
     let ea: Code | undefined;
     const add = (t: Code): void => {
       ea = ea === undefined ? t : bin(Op.i32Add, ea, t);
     };
-    let seg = DS;
-    let disp = 0;
-    if (rmf === 4) {
-      const sib = this.#byte();
-      const base = sib & 7;
-      const idx = (sib >> 3) & 7;
-      const scale = sib >> 6;
-      if (base === 5 && mod === 0) disp = this.#imm32();
-      else {
-        add(this.#regCode(base));
-        if (base === 4 || base === 5) seg = SS;
-      }
-      if (idx !== 4) add(scale === 0 ? this.#regCode(idx) : bin(Op.i32Shl, this.#regCode(idx), k(scale)));
-    } else if (rmf === 5 && mod === 0) {
-      disp = this.#imm32();
-    } else {
-      add(this.#regCode(rmf));
-      if (rmf === 5) seg = SS;
-    }
-    if (mod === 1) disp = this.#imm8s();
-    else if (mod === 2) disp = this.#imm32();
-    if (disp !== 0 || ea === undefined) add(k(disp));
-    const s = this.#insn.segment >= 0 ? this.#insn.segment : seg;
-    return { reg, rm: { reg: -1, ea: ea!, seg: s } };
+    if (f.base >= 0) add(this.#regCode(f.base));
+    if (f.index >= 0) add(f.scale === 0 ? this.#regCode(f.index) : bin(Op.i32Shl, this.#regCode(f.index), k(f.scale)));
+    if (f.disp !== 0 || ea === undefined) add(k(f.disp));
+    return { reg: f.reg, rm: { reg: -1, ea: ea!, seg: f.seg } };
   }
+
 
   #flat(seg: number): boolean {
     if (seg === ES) return (this.#mode & ModeBit.FlatEs) !== 0;
@@ -871,8 +821,8 @@ export class WasmBlockCompiler {
     const form = insn.form;
     const opLen = insn.index >= 0x100 ? 2 : 1;
     let prefixes = 0;
-    while (isPrefix(this.#bytes[off + prefixes]!)) prefixes++;
-    this.#pos = off + prefixes + opLen;
+    while (isPrefix(this.#ops.bytes[off + prefixes]!)) prefixes++;
+    this.#ops.pos = off + prefixes + opLen;
     const pause = insn.index === 0x90 && insn.rep === 2;
     const simple = form !== undefined && form.implemented && insn.addrsize32 && !insn.lock && (insn.rep === 0 || pause);
     if (!simple) return false;
@@ -909,7 +859,7 @@ export class WasmBlockCompiler {
       const op = (index >> 3) & 7;
       if (lo === 4 || lo === 5) {
         const size = lo === 4 ? 1 : osz;
-        const imm = this.#immN(size);
+        const imm = this.#ops.immN(size);
         const r = this.#alu(op, size, this.#reg(0, size), k(imm));
         if (op !== 7) this.#setReg(0, size, get(r));
         return;
@@ -954,13 +904,13 @@ export class WasmBlockCompiler {
     }
     if (index === 0x68 || index === 0x6a) {
       if (osz !== 4 || !ssFlat) unsupported();
-      const imm = index === 0x68 ? this.#imm32() : this.#imm8s();
+      const imm = index === 0x68 ? this.#ops.imm32() : this.#ops.imm8s();
       this.#push32(k(imm));
       return;
     }
     if ((index >= 0x70 && index < 0x80) || (index >= 0x180 && index < 0x190)) {
       if (osz !== 4) unsupported();
-      const d = index < 0x80 ? this.#imm8s() : this.#imm32();
+      const d = index < 0x80 ? this.#ops.imm8s() : this.#ops.imm32();
       this.#branch(index & 15, (this.#next + d) | 0);
       return;
     }
@@ -981,11 +931,11 @@ export class WasmBlockCompiler {
       return;
     }
     if (index >= 0xb0 && index < 0xb8) {
-      this.#setReg(index & 7, 1, k(this.#byte()));
+      this.#setReg(index & 7, 1, k(this.#ops.byte()));
       return;
     }
     if (index >= 0xb8 && index < 0xc0) {
-      this.#setReg(index & 7, osz, k(this.#immN(osz)));
+      this.#setReg(index & 7, osz, k(this.#ops.immN(osz)));
       return;
     }
     if (index >= 0x91 && index < 0x98) {
@@ -1015,7 +965,7 @@ export class WasmBlockCompiler {
       case 0x83: {
         const size = index === 0x80 ? 1 : osz;
         const { reg: op, rm } = this.#modrm();
-        const imm = index === 0x83 ? this.#imm8s() & MASK[size]! : this.#immN(size);
+        const imm = index === 0x83 ? this.#ops.imm8s() & MASK[size]! : this.#ops.immN(size);
         const immCode = k(size === 4 ? imm | 0 : imm);
         if (rm.reg >= 0) {
           const r = this.#alu(op, size, this.#reg(rm.reg, size), immCode);
@@ -1039,7 +989,7 @@ export class WasmBlockCompiler {
       case 0xa8:
       case 0xa9: {
         const size = index === 0xa8 ? 1 : osz;
-        this.#alu(4, size, this.#reg(0, size), k(this.#immN(size)));
+        this.#alu(4, size, this.#reg(0, size), k(this.#ops.immN(size)));
         return;
       }
       case 0x86:
@@ -1091,7 +1041,7 @@ export class WasmBlockCompiler {
       case 0xa2:
       case 0xa3: {
         const size = (index & 1) === 0 ? 1 : osz;
-        const rm: RmOperand = { reg: -1, ea: k(this.#imm32()), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
+        const rm: RmOperand = { reg: -1, ea: k(this.#ops.imm32()), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
         if (index < 0xa2) this.#setReg(0, size, get(this.#load(rm, size)));
         else {
           const t = this.#temp();
@@ -1105,7 +1055,7 @@ export class WasmBlockCompiler {
         const size = index === 0xc6 ? 1 : osz;
         const { reg, rm } = this.#modrm();
         if (reg !== 0) unsupported();
-        const imm = this.#immN(size);
+        const imm = this.#ops.immN(size);
         if (rm.reg >= 0) this.#setReg(rm.reg, size, k(imm));
         else this.#store(rm, size, k(imm));
         return;
@@ -1113,7 +1063,7 @@ export class WasmBlockCompiler {
       case 0xc2:
       case 0xc3: {
         if (osz !== 4 || !ssFlat) unsupported();
-        const n = index === 0xc2 ? this.#imm16() : 0;
+        const n = index === 0xc2 ? this.#ops.imm16() : 0;
         const t = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS }, 4);
         this.#setReg(4, 4, bin(Op.i32Add, this.#regCode(4), k(4 + n)));
         this.#exit(get(t), this.#k + 1, ExitKind.Indirect, -1);
@@ -1129,7 +1079,7 @@ export class WasmBlockCompiler {
       }
       case 0xe8: {
         if (osz !== 4 || !ssFlat) unsupported();
-        const d = this.#imm32();
+        const d = this.#ops.imm32();
         this.#push32(k(this.#next));
         this.#jumpTo((this.#next + d) | 0, this.#k + 1);
         return;
@@ -1137,7 +1087,7 @@ export class WasmBlockCompiler {
       case 0xe9:
       case 0xeb: {
         if (osz !== 4) unsupported();
-        const d = index === 0xe9 ? this.#imm32() : this.#imm8s();
+        const d = index === 0xe9 ? this.#ops.imm32() : this.#ops.imm8s();
         this.#jumpTo((this.#next + d) | 0, this.#k + 1);
         return;
       }
@@ -1147,7 +1097,7 @@ export class WasmBlockCompiler {
         const { reg: op, rm } = this.#modrm();
         if (op === 0) {
           const v = this.#rmRead(rm, size);
-          this.#alu(4, size, v, k(this.#immN(size)));
+          this.#alu(4, size, v, k(this.#ops.immN(size)));
           return;
         }
         if (op !== 2 && op !== 3) unsupported();
@@ -1216,7 +1166,7 @@ export class WasmBlockCompiler {
     const size = (index & 1) === 0 ? 1 : osz;
     const { reg: op, rm } = this.#modrm();
     const constant = index <= 0xd1;
-    const count = index <= 0xc1 ? this.#byte() & 31 : index <= 0xd1 ? 1 : -1;
+    const count = index <= 0xc1 ? this.#ops.byte() & 31 : index <= 0xd1 ? 1 : -1;
     if (op === 2 || op === 3) unsupported();
     if (!constant && (size !== 4 || op < 4)) unsupported();
     if (op < 4 && size !== 4) unsupported();
@@ -1298,7 +1248,7 @@ export class WasmBlockCompiler {
   #imul(index: number, osz: number): void {
     const { reg, rm } = this.#modrm();
     const v = this.#rmRead(rm, osz);
-    const bCode = index === 0x1af ? this.#reg(reg, osz) : k(index === 0x69 ? this.#immN(osz) : this.#imm8s());
+    const bCode = index === 0x1af ? this.#reg(reg, osz) : k(index === 0x69 ? this.#ops.immN(osz) : this.#ops.imm8s());
     const a = this.#temp();
     const b = this.#temp();
     const r = this.#temp();
