@@ -1,15 +1,16 @@
 /**
- * The WebAssembly backend's dispatcher: one function, `run(slot, budget, rd, wr, fl, mode)`, that calls
- * the block in table slot `slot` and then, as long as the exit it took is linked to another
- * block (a link word in the arena) and no event is waiting, the block linked there, without
- * returning to JavaScript. The engine makes the links (as it chains its JavaScript blocks) and
- * reads the outcome from the mailbox: the last slot, the instructions retired, the transfers made.
- * Each block checks on entry that it may run (see {@link REFUSED}), so a link never needs to be
- * undone: a block dropped from the cache has its slot pointed at the refusing function.
+ * The WebAssembly backend's dispatcher and its helpers. The dispatcher is one function,
+ * `run(slot, budget, rd, wr, fl, mode)`, that calls the block in table slot `slot` and then, as
+ * long as the block it ran leaves through a linked exit (a link word in the arena) or to an EIP
+ * its hash table holds, and no interrupt is waiting, the next block, without returning to
+ * JavaScript. The engine makes the links (as it chains its JavaScript blocks) and the hash
+ * entries, and reads the outcome from the mailbox: the last slot, the instructions retired, the
+ * transfers made. Each block checks on entry that it may run (see {@link REFUSED}), so a link
+ * never needs to be undone: a block dropped from the cache has its slot pointed at the refusing
+ * function. The helpers evaluate, for blocks, the lazy flags the chain left in the mailbox.
  */
-import { BAIL, BLOCK_TYPE, MailboxWord, REFUSED, type WasmLayout } from './wasm-block-compiler.js';
+import { BAIL, BLOCK_TYPE, FlagState, MailboxWord, REFUSED, type WasmLayout } from './wasm-block-compiler.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, load32, select, sleb, typeIndexOf, uleb, type Code, type ModuleSpec } from './wasm-module.js';
-import { FlagState } from './wasm-block-compiler.js';
 
 /** Exits per block that can be linked (exit ids 0–7); later exits return to the engine. */
 export const LINKS_PER_SLOT = 8;
