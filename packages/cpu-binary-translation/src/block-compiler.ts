@@ -24,6 +24,7 @@
  *   CPU's slow path after `cur` records which instruction is executing, so a fault is precise.
  */
 import { InstructionClass, decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
+import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
 
 /**
@@ -40,8 +41,7 @@ const SPILL = '/*spill*/';
 /** The placeholder of register reload in generated code (see `#reload`). */
 const RELOAD = '/*reload*/';
 
-/** Most guest instructions in one block. */
-export const MAX_BLOCK_INSTRUCTIONS = 48;
+export { MAX_BLOCK_INSTRUCTIONS } from './block-shape.js';
 
 /** Segment numbers (ModRM Sreg order). */
 const ES = 0;
@@ -248,15 +248,21 @@ export class BlockCompiler {
 
   /** A direct transfer to `target` after `retired` instructions: continue there, loop or exit. */
   #jumpTo(target: number, retired: number): void {
-    if (target === this.#start) {
+    const action = directTransfer(this.#site(), target, retired);
+    if (action === 'loop') {
       this.#emit(this.#loopEdge(retired));
       this.#ended = true;
-    } else if ((target & ~0xfff) === this.#pageBase && retired < MAX_BLOCK_INSTRUCTIONS) {
+    } else if (action === 'follow') {
       this.#redirect = target;
       this.#redirected = true;
     } else {
       this.#exitDirect(target, retired);
     }
+  }
+
+  /** The block under compilation, for the shared shape decisions. */
+  #site(): BlockSite {
+    return { start: this.#start, pageBase: this.#pageBase, visited: this.#visited };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1168,11 +1174,7 @@ export class BlockCompiler {
    * reached more than twice as often as the fall-through while both were cold.
    */
   #followTaken(target: number, retired: number): boolean {
-    const visits = this.#visits;
-    if (visits === undefined || retired >= MAX_BLOCK_INSTRUCTIONS) return false;
-    if ((target & ~0xfff) !== this.#pageBase || target === this.#start || this.#visited.has(target)) return false;
-    const t = visits(target);
-    return t > 0 && t > 2 * visits(this.#next);
+    return followsTakenSide(this.#site(), this.#visits, target, this.#next, retired);
   }
 
   /**

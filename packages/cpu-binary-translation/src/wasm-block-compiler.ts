@@ -24,7 +24,8 @@
  * first instruction is such a form is not compiled here (the JavaScript backend takes it).
  */
 import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
-import { ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, type ExitSpec } from './block-compiler.js';
+import { ExitKind, ModeBit, type ExitSpec } from './block-compiler.js';
+import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, memarg, uleb, type Code } from './wasm-module.js';
 
@@ -534,15 +535,21 @@ export class WasmBlockCompiler {
   }
 
   #jumpTo(target: number, retired: number): void {
-    if (target === this.#start) {
+    const action = directTransfer(this.#site(), target, retired);
+    if (action === 'loop') {
       this.#loopEdge(retired);
       this.#ended = true;
-    } else if ((target & ~0xfff) === this.#pageBase && retired < MAX_BLOCK_INSTRUCTIONS) {
+    } else if (action === 'follow') {
       this.#redirect = target;
       this.#redirected = true;
     } else {
       this.#exitDirect(target, retired);
     }
+  }
+
+  /** The block under compilation, for the shared shape decisions. */
+  #site(): BlockSite {
+    return { start: this.#start, pageBase: this.#pageBase, visited: this.#visited };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1317,11 +1324,7 @@ export class WasmBlockCompiler {
   }
 
   #followTaken(target: number, retired: number): boolean {
-    const visits = this.#visits;
-    if (visits === undefined || retired >= MAX_BLOCK_INSTRUCTIONS) return false;
-    if ((target & ~0xfff) !== this.#pageBase || target === this.#start || this.#visited.has(target)) return false;
-    const t = visits(target);
-    return t > 0 && t > 2 * visits(this.#next);
+    return followsTakenSide(this.#site(), this.#visits, target, this.#next, retired);
   }
 
   #branch(cc: number, target: number): void {
