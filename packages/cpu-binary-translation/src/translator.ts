@@ -16,7 +16,7 @@ import {
 import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
 import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MailboxWord, WasmBlockCompiler, type WasmLayout } from './wasm-block-compiler.js';
-import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, hashIndex, refusingModule } from './wasm-dispatch.js';
+import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, hashEntry, refusingModule } from './wasm-dispatch.js';
 import { wasmHost, type WasmHostApi, type WasmTable } from './wasm-module.js';
 
 /** Options of the binary translator (all optional). */
@@ -305,9 +305,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       if (left <= 0 && !cpu.halted) return SliceExit.Budget;
       if (cpu.halted || cpu.attention !== 0 || ((cpu.flags & IF) !== 0 && pic.hasInterrupt())) {
         // Events, HLT, single-stepping, breakpoints: the interpreter's boundary logic.
-        const before = cpu.retiredCount;
-        const r = cpu.interpretSlice(left > 0 ? 1 : 0);
-        this.#cInterpreted.value += cpu.retiredCount - before;
+        const r = this.#interpret(cpu, left > 0 ? 1 : 0, this.#cInterpreted);
         prev = undefined;
         if (r !== SliceExit.Budget) return r;
         continue;
@@ -339,9 +337,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       if (b === undefined || b.fn === undefined || b.count > left) {
         const n = b === undefined ? Math.min(left, this.#interpretOne ? 1 : INTERPRET_CHUNK) : Math.min(left, b.count);
         this.#interpretOne = false;
-        const before = cpu.retiredCount;
-        const r = cpu.interpretSlice(n);
-        this.#cInterpreted.value += cpu.retiredCount - before;
+        const r = this.#interpret(cpu, n, this.#cInterpreted);
         prev = undefined;
         if (r !== SliceExit.Budget) return r;
         continue;
@@ -364,14 +360,20 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         // A WebAssembly block left before an instruction it could not complete inline: the
         // interpreter runs it, as the JavaScript backend's slow paths would from inside the block.
         this.#cBailouts.value++;
-        const before = cpu.retiredCount;
-        const r = cpu.interpretSlice(1);
-        this.cFallback.value += cpu.retiredCount - before;
+        const r = this.#interpret(cpu, 1, this.cFallback);
         if (r !== SliceExit.Budget) return r;
         continue;
       }
       prev = b.slot !== 0 ? this.#wasmLast : b;
     }
+  }
+
+  /** Interprets at most `n` instructions, counting those retired in `counter`. */
+  #interpret(cpu: X86Cpu, n: number, counter: Counter): SliceExit {
+    const before = cpu.retiredCount;
+    const r = cpu.interpretSlice(n);
+    counter.value += cpu.retiredCount - before;
+    return r;
   }
 
   /**
@@ -636,7 +638,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         let mask = 0;
         for (let x = 0; x < Math.min(w.exits.length, LINKS_PER_SLOT); x++) if (w.exits[x]!.kind === ExitKind.Direct) mask |= 1 << x;
         wasm.direct[slot] = mask;
-        const h = hashIndex(b.eip) * (HASH_ENTRY_BYTES >>> 2);
+        const h = hashEntry(b.eip);
         wasm.hash[h] = b.eip;
         wasm.hash[h + 1] = b.mode;
         wasm.hash[h + 2] = slot;
@@ -705,7 +707,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   #retireSlot(b: Block): void {
     const w = this.#wasm!;
     w.table.set(b.slot, w.refuse);
-    const h = hashIndex(b.eip) * (HASH_ENTRY_BYTES >>> 2);
+    const h = hashEntry(b.eip);
     if (w.hash[h + 2] === b.slot) w.hash[h + 2] = 0;
     w.slots[b.slot] = undefined;
     b.slot = 0;

@@ -9,8 +9,8 @@
  * never needs to be undone: a block dropped from the cache has its slot pointed at the refusing
  * function. The helpers evaluate, for blocks, the lazy flags the chain left in the mailbox.
  */
-import { BAIL, BLOCK_TYPE, FlagState, MailboxWord, REFUSED, type WasmLayout } from './wasm-block-compiler.js';
-import { Op, VOID, bin, buildModule, eqz, get, k, load32, select, sleb, typeIndexOf, uleb, type Code, type ModuleSpec } from './wasm-module.js';
+import { BLOCK_TYPE, FlagState, MailboxWord, REFUSED, type WasmLayout } from './wasm-block-compiler.js';
+import { Op, VOID, bin, buildModule, eqz, get, k, load32, memarg, select, typeIndexOf, type Code, type ModuleSpec } from './wasm-module.js';
 
 /** Exits per block that can be linked (exit ids 0–7); later exits return to the engine. */
 export const LINKS_PER_SLOT = 8;
@@ -23,20 +23,23 @@ const P_FL = 4;
 
 const IMPORT_POLL = 0;
 
-function op(out: number[], code: number, ...immediates: number[]): void {
-  out.push(code);
-  for (const i of immediates) uleb(out, i);
+/** The mailbox word `word`. */
+function mailboxWord(layout: WasmLayout, word: number): Code {
+  return load32(layout.mailbox + word * 4);
 }
 
-function constant(out: number[], v: number): void {
-  out.push(Op.i32Const);
-  sleb(out, v);
+/** Stores `v` in the mailbox word `word`. */
+function mailboxWrite(layout: WasmLayout, word: number, v: Code): Code {
+  const c = [...k(0), ...v, Op.i32Store];
+  memarg(c, layout.mailbox + word * 4);
+  return c;
 }
 
-function mailboxStore(out: number[], layout: WasmLayout, word: number, value: () => void): void {
-  constant(out, 0);
-  value();
-  op(out, Op.i32Store, 0, layout.mailbox + word * 4);
+/** The i32 at `base + offset`. */
+function loadAt(base: Code, offset: number): Code {
+  const c = [...base, Op.i32Load];
+  memarg(c, offset);
+  return c;
 }
 
 /** Entries of the dispatcher's hash table of blocks by EIP (a power of two). */
@@ -45,9 +48,9 @@ export const HASH_ENTRIES = 16_384;
 /** Bytes per hash table entry: EIP, mode key, slot (0: empty), unused. */
 export const HASH_ENTRY_BYTES = 16;
 
-/** The hash table entry index of `eip`. */
-export function hashIndex(eip: number): number {
-  return ((eip ^ (eip >>> 12)) & (HASH_ENTRIES - 1)) >>> 0;
+/** The int32 index, in the hash table, of the entry for `eip` (the dispatcher hashes alike). */
+export function hashEntry(eip: number): number {
+  return (((eip ^ (eip >>> 12)) & (HASH_ENTRIES - 1)) * HASH_ENTRY_BYTES) >>> 2;
 }
 
 /**
@@ -69,12 +72,13 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   const EIP = 9;
   const H = 10;
   const set = (l: number, v: Code): Code => [...v, Op.localSet, l];
-  const mb = (word: number): Code => load32(layout.mailbox + word * 4);
-  const mbStore = (word: number, v: Code): Code => [...k(0), ...v, Op.i32Store, 0, ...leb(layout.mailbox + word * 4)];
-  const at = (base: Code, offset: number): Code => [...base, Op.i32Load, 0, ...leb(offset)];
+  const mb = (word: number): Code => mailboxWord(layout, word);
+  const mbStore = (word: number, v: Code): Code => mailboxWrite(layout, word, v);
+  const at = loadAt;
+  const linkWord = bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(5)), bin(Op.i32Shl, get(X), k(2)));
   const b: number[] = [...mbStore(MailboxWord.Total, k(0)), Op.loop, VOID];
   // x = table[slot](budget - total, rd, wr, fl)
-  b.push(...bin(Op.i32Sub, get(P_BUDGET), get(TOTAL)), ...get(P_RD), ...get(P_WR), ...get(P_FL), ...get(P_SLOT), Op.callIndirect, ...leb(blockType), 0);
+  b.push(...bin(Op.i32Sub, get(P_BUDGET), get(TOTAL)), ...get(P_RD), ...get(P_WR), ...get(P_FL), ...get(P_SLOT), Op.callIndirect, blockType, 0);
   b.push(...set(X, []));
   // total += retired; the mailbox keeps the total for the loop edges' event polls.
   b.push(...set(TOTAL, bin(Op.i32Add, get(TOTAL), mb(MailboxWord.Retired))), ...mbStore(MailboxWord.Total, get(TOTAL)));
@@ -84,7 +88,7 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   // A linked exit: links[slot * 8 + x].
   b.push(...set(NEXT, k(0)));
   b.push(...bin(Op.i32LtS, get(X), k(LINKS_PER_SLOT)), Op.if, VOID);
-  b.push(...set(NEXT, at(bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(5)), bin(Op.i32Shl, get(X), k(2))), layout.links)), Op.end);
+  b.push(...set(NEXT, at(linkWord, layout.links)), Op.end);
   b.push(...eqz(get(NEXT)), Op.if, VOID);
   {
     // Not linked: the hash table, by EIP and mode key.
@@ -96,7 +100,9 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
     // A direct exit (bit x of the slot's mask) found this way is linked for next time.
     const linkable = bin(Op.i32And, bin(Op.i32ShrU, at(bin(Op.i32Shl, get(P_SLOT), k(2)), layout.direct), get(X)), bin(Op.i32LtU, get(X), k(LINKS_PER_SLOT)));
     b.push(...linkable, Op.if, VOID);
-    b.push(...bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(5)), bin(Op.i32Shl, get(X), k(2))), ...get(NEXT), Op.i32Store, 0, ...leb(layout.links), Op.end);
+    b.push(...linkWord, ...get(NEXT), Op.i32Store);
+    memarg(b, layout.links);
+    b.push(Op.end);
   }
   b.push(Op.else, ...mbStore(MailboxWord.Chained, bin(Op.i32Add, mb(MailboxWord.Chained), k(1))), Op.end);
   // An interrupt waiting (at this boundary's guest time) goes back to the engine too; with IF
@@ -107,17 +113,9 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: 1, imports, type, extraTypes: [BLOCK_TYPE], locals: 5, body: b });
 }
 
-function leb(v: number): number[] {
-  const out: number[] = [];
-  uleb(out, v);
-  return out;
-}
-
 /** A block function that always refuses (the slot of a block dropped from the cache). */
 export function refusingModule(layout: WasmLayout): Uint8Array {
-  const b: number[] = [];
-  mailboxStore(b, layout, MailboxWord.Retired, () => constant(b, 0));
-  constant(b, REFUSED);
+  const b = [...mailboxWrite(layout, MailboxWord.Retired, k(0)), ...k(REFUSED)];
   return buildModule({ memoryMaximumPages: layout.maximumPages, imports: [], type: BLOCK_TYPE, locals: 0, body: b });
 }
 
@@ -143,7 +141,7 @@ export function conditionModule(layout: WasmLayout): Uint8Array {
   const SF = 4;
   const ZF = 5;
   const CF = 6;
-  const mb = (word: number): Code => load32(layout.mailbox + word * 4);
+  const mb = (word: number): Code => mailboxWord(layout, word);
   const set = (l: number, v: Code): Code => [...v, Op.localSet, l];
   const size = mb(MailboxWord.Size);
   const a = mb(MailboxWord.A);
@@ -183,15 +181,13 @@ export function conditionModule(layout: WasmLayout): Uint8Array {
 
 /** `if (mailbox holds no state) return <fromCpu>`. */
 function pendingOrCpu(layout: WasmLayout, fromCpu: Code): Code {
-  return [...eqz(load32(layout.mailbox + MailboxWord.Flags * 4)), Op.if, VOID, ...fromCpu, Op.return, Op.end];
+  return [...eqz(mailboxWord(layout, MailboxWord.Flags)), Op.if, VOID, ...fromCpu, Op.return, Op.end];
 }
 
 /** CF (0/1) of the mailbox's state. */
 function carryFrom(layout: WasmLayout): Code {
-  const mb = (word: number): Code => load32(layout.mailbox + word * 4);
+  const mb = (word: number): Code => mailboxWord(layout, word);
   const kind = mb(MailboxWord.Flags);
   const arithCf = select(bin(Op.i32LtU, mb(MailboxWord.Res), mb(MailboxWord.A)), bin(Op.i32LtU, mb(MailboxWord.A), mb(MailboxWord.B)), bin(Op.i32Eq, mb(MailboxWord.Op), k(1)));
   return select(arithCf, select(k(0), mb(MailboxWord.Cf), bin(Op.i32Eq, kind, k(FlagState.Logic))), bin(Op.i32Eq, kind, k(FlagState.Arith)));
 }
-
-export { BAIL, REFUSED };
