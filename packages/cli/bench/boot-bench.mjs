@@ -30,6 +30,7 @@ const COUNTERS = [
   ['bt.transfers', { kind: 'chained' }, 'chained'],
   ['bt.transfers', { kind: 'lookup' }, 'looked up'],
   ['bt.wasm.blocks', {}, 'wasm blocks'],
+  ['bt.wasm.modules', {}, 'modules'],
   ['bt.wasm.bailouts', {}, 'bail-outs'],
 ];
 

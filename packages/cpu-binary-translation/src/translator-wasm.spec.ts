@@ -53,6 +53,28 @@ describe.skipIf(!hasNasm)('binary translator, WebAssembly backend', () => {
     expect(metric(bt, 'bt.transfers', { kind: 'lookup' })).toBeGreaterThan(slot);
   });
 
+  it('compiles warm blocks in batches, many blocks to a module, and runs them as the interpreter does', () => {
+    // Twelve functions, each a block of its own, called in turn from a loop: they all become warm
+    // together, and the queue is compiled four blocks at a time.
+    let fns = '';
+    let calls = '';
+    for (let f = 0; f < 12; f++) {
+      fns += `f${f}:\n    add eax, ${f * 7 + 1}\n    rol eax, ${(f % 5) + 1}\n    xor ebx, eax\n    ret\n`;
+      calls += `    call f${f}\n`;
+    }
+    const src = `${WARMUP}\n    xor eax, eax\n    xor ebx, ebx\n    mov ecx, 300\ntop:\n${calls}    dec ecx\n    jnz top\n    hlt\n${fns}`;
+    const options = { bt: { backend: 'wasm' as const, hotThreshold: 40, batch: 4 } };
+    const { bt, ref } = twin((r) => r.load(src), options);
+    ref.run();
+    bt.run();
+    expect(archState(bt)).toEqual(archState(ref));
+    const blocks = metric(bt, 'bt.wasm.blocks');
+    const modules = metric(bt, 'bt.wasm.modules');
+    expect(blocks).toBeGreaterThanOrEqual(12);
+    expect(modules).toBeGreaterThan(0);
+    expect(modules).toBeLessThanOrEqual(Math.ceil(blocks / 3));
+  });
+
   it('follows links between blocks without returning to the engine, and ends where the interpreter does', () => {
     // The loop's two blocks sit on two pages, so each iteration makes two direct transfers.
     const src = `

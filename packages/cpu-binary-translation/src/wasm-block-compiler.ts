@@ -2,12 +2,13 @@
  * The WebAssembly block compiler: the second backend of the translator. It decodes one guest
  * block as the JavaScript {@link BlockCompiler} does (same block shapes: loops to the block's
  * start, direct jumps within the page followed, the hot side of a branch followed) and emits a
- * WebAssembly module whose one function runs it over the machine's {@link HostArena}, where guest
- * RAM, the TLB, the registers and the segment state live. WebAssembly needs no warm-up: the host
+ * WebAssembly function that runs it over the machine's {@link HostArena}, where guest RAM, the
+ * TLB, the registers and the segment state live ({@link blockModule} puts several such
+ * functions in one module). WebAssembly needs no warm-up: the host
  * compiles it at once to machine code that does not depend on type feedback, so a new block runs
  * at full speed from its first call.
  *
- * The function is `b(budget, rd, wr, fl) → exit` (-1 for a bail-out, -2 for a refusal to run):
+ * The function is `(budget, rd, wr, fl) → exit` (-1 for a bail-out, -2 for a refusal to run):
  * `budget` is how many instructions the slice still allows, `rd` and `wr` the CPU's TLB
  * permission bits, `fl` EFLAGS.DF (bit 0) and IF (bit 1). It reports through a mailbox in the
  * arena: the next EIP, the instructions retired, and the lazy flags it left (see
@@ -27,7 +28,7 @@ import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
 import { ExitKind, ModeBit, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
-import { Op, VOID, bin, buildModule, eqz, get, k, memarg, uleb, type Code } from './wasm-module.js';
+import { Op, VOID, bin, buildModule, eqz, get, k, memarg, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
 export interface WasmLayout {
@@ -204,10 +205,19 @@ function norm(v: Code, size: number): Code {
 }
 
 
+/**
+ * A module defining the block functions `blocks` (compiled by {@link WasmBlockCompiler}s for
+ * `layout`), exported under their index (see {@link exportName}). The host's cost of a module
+ * is mostly per module, not per function: blocks are cheaper compiled together.
+ */
+export function blockModule(layout: WasmLayout, blocks: readonly FunctionSpec[]): Uint8Array {
+  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: BLOCK_IMPORTS, functions: blocks });
+}
+
 /** What {@link WasmBlockCompiler.compile} produced. */
 export interface CompiledWasm {
-  /** The module's bytes. */
-  readonly module: Uint8Array;
+  /** The block's function (see {@link blockModule}). */
+  readonly function: FunctionSpec;
   /** Guest instructions in the block. */
   readonly count: number;
   /** Bytes of guest code covered. */
@@ -303,10 +313,10 @@ export class WasmBlockCompiler {
       this.#k = count - 1;
       this.#exitDirect(pc, count);
     }
-    return { module: this.#assemble(count), count, bytes: covered, exits: this.#exits };
+    return { function: this.#assemble(count), count, bytes: covered, exits: this.#exits };
   }
 
-  #assemble(count: number): Uint8Array {
+  #assemble(count: number): FunctionSpec {
     const body: number[] = [];
     const { regs, mailbox, tlb } = this.#layout;
     // Entered by the dispatcher (or the engine): refuse unless the budget holds the block, EIP is
@@ -358,13 +368,7 @@ export class WasmBlockCompiler {
       memarg(body, regs + r * 4);
     }
     body.push(...get(L_X));
-    return buildModule({
-      memoryMaximumPages: this.#layout.maximumPages,
-      imports: BLOCK_IMPORTS,
-      type: BLOCK_TYPE,
-      locals: this.#maxLocals - PARAMS,
-      body,
-    });
+    return { type: BLOCK_TYPE, locals: this.#maxLocals - PARAMS, body };
   }
 
   // ------------------------------------------------------------------------------------------

@@ -54,8 +54,8 @@ export function hashEntry(eip: number): number {
 }
 
 /**
- * The dispatcher module: imports `e.m`, `e.t` (the block table) and `e.poll`; exports
- * `b(slot, budget, rd, wr, fl, mode)`. After a direct exit it follows the exit's link; after an
+ * The dispatcher module: imports `e.m`, `e.t` (the block table) and `e.poll`; exports one
+ * function, `(slot, budget, rd, wr, fl, mode) → exit`. After a direct exit it follows the exit's link; after an
  * indirect one (or a direct one not linked yet) it looks the new EIP up in the hash table, whose
  * entries the engine writes for every WebAssembly block (EIP and mode key must match; the block
  * itself checks its page).
@@ -63,7 +63,7 @@ export function hashEntry(eip: number): number {
 export function dispatcherModule(layout: WasmLayout): Uint8Array {
   const imports = [{ name: 'poll', type: { params: 1, results: 1 } }];
   const type = { params: 6, results: 1 };
-  const spec: Pick<ModuleSpec, 'imports' | 'type' | 'extraTypes'> = { imports, type, extraTypes: [BLOCK_TYPE] };
+  const spec: Pick<ModuleSpec, 'imports' | 'functions' | 'extraTypes'> = { imports, functions: [{ type, locals: 5, body: [] }], extraTypes: [BLOCK_TYPE] };
   const blockType = typeIndexOf(spec, BLOCK_TYPE);
   const P_MODE = 5;
   const X = 6;
@@ -110,13 +110,13 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   b.push(...bin(Op.i32And, get(P_FL), k(2)), Op.if, VOID, ...k(0), Op.call, IMPORT_POLL, Op.brIf, 1, Op.end);
   b.push(...set(P_SLOT, get(NEXT)), Op.br, 1, Op.end);
   b.push(...mbStore(MailboxWord.Slot, get(P_SLOT)), ...get(X), Op.return, Op.end, Op.unreachable);
-  return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: 1, imports, type, extraTypes: [BLOCK_TYPE], locals: 5, body: b });
+  return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: 1, imports, extraTypes: [BLOCK_TYPE], functions: [{ type, locals: 5, body: b }] });
 }
 
 /** A block function that always refuses (the slot of a block dropped from the cache). */
 export function refusingModule(layout: WasmLayout): Uint8Array {
   const b = [...mailboxWrite(layout, MailboxWord.Retired, k(0)), ...k(REFUSED)];
-  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: [], type: BLOCK_TYPE, locals: 0, body: b });
+  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: [], functions: [{ type: BLOCK_TYPE, locals: 0, body: b }] });
 }
 
 /**
@@ -126,7 +126,7 @@ export function refusingModule(layout: WasmLayout): Uint8Array {
  */
 export function carryModule(layout: WasmLayout): Uint8Array {
   const body = [...pendingOrCpu(layout, [Op.call, 0]), ...carryFrom(layout), Op.return];
-  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: [{ name: 'j', type: { params: 0, results: 1 } }], type: { params: 0, results: 1 }, locals: 0, body });
+  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: [{ name: 'j', type: { params: 0, results: 1 } }], functions: [{ type: { params: 0, results: 1 }, locals: 0, body }] });
 }
 
 /**
@@ -176,7 +176,7 @@ export function conditionModule(layout: WasmLayout): Uint8Array {
   let v: Code = byCond[7]!;
   for (let i = 6; i >= 0; i--) v = select(byCond[i]!, v, bin(Op.i32Eq, c, k(i)));
   body.push(...bin(Op.i32Xor, v, bin(Op.i32And, get(CC), k(1))), Op.return);
-  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: [{ name: 'j', type: { params: 1, results: 1 } }], type: { params: 1, results: 1 }, locals: 6, body });
+  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: [{ name: 'j', type: { params: 1, results: 1 } }], functions: [{ type: { params: 1, results: 1 }, locals: 6, body }] });
 }
 
 /** `if (mailbox holds no state) return <fromCpu>`. */

@@ -1,6 +1,6 @@
 import { WasmHostArena } from '@popek/core';
 import { describe, expect, it } from 'vitest';
-import { Op, VOID, buildModule, sleb, uleb, wasmHost } from './wasm-module.js';
+import { Op, VOID, buildModule, exportName, sleb, uleb, wasmHost } from './wasm-module.js';
 
 function enc(f: (out: number[], v: number) => void, v: number): number[] {
   const out: number[] = [];
@@ -32,17 +32,31 @@ describe('WebAssembly module writer', () => {
     const bytes = buildModule({
       memoryMaximumPages: 16,
       imports: [{ name: 'h', type: { params: 1, results: 1 } }],
-      type: { params: 3, results: 1 },
-      locals: 2,
-      body,
+      functions: [{ type: { params: 3, results: 1 }, locals: 2, body }],
     });
     const api = wasmHost!;
     expect(api.validate(bytes)).toBe(true);
     const memory = new WasmHostArena({ maximumPages: 4 }).memory;
     new Int32Array(memory.buffer)[2] = 1000;
     const instance = new api.Instance(new api.Module(bytes), { e: { m: memory, h: (x: number) => x * 10 } });
-    const b = instance.exports['b'] as (x: number, y: number, z: number) => number;
+    const b = instance.exports[exportName(0)] as (x: number, y: number, z: number) => number;
     expect(b(3, 4, 5)).toBe(30 + 1000 + 20);
     expect(new Int32Array(memory.buffer)[1]).toBe(3);
+  });
+
+  it('defines several functions in one module, each exported under its index and calling the imports', () => {
+    // Function i returns helper(i) + its own constant; a large body checks the size prefixes.
+    const functions = [0, 1, 2].map((i) => {
+      const body: number[] = [];
+      for (let n = 0; n < 100 * i; n++) body.push(Op.i32Const, 0, Op.drop);
+      body.push(Op.i32Const, i, Op.call, 0, Op.i32Const, 10 + i, Op.i32Add);
+      return { type: { params: 0, results: 1 }, locals: i, body };
+    });
+    const bytes = buildModule({ memoryMaximumPages: 16, imports: [{ name: 'h', type: { params: 1, results: 1 } }], functions });
+    const api = wasmHost!;
+    expect(api.validate(bytes)).toBe(true);
+    const memory = new WasmHostArena({ maximumPages: 4 }).memory;
+    const exports = new api.Instance(new api.Module(bytes), { e: { m: memory, h: (x: number) => x * 1000 } }).exports;
+    expect([0, 1, 2].map((i) => (exports[exportName(i)] as () => number)())).toEqual([10, 1011, 2012]);
   });
 });

@@ -134,14 +134,24 @@ export interface I32Signature {
 
 /**
  * The index {@link buildModule} gives type `t` in a module built from `spec` (for
- * `call_indirect`): types are numbered in the order imports, function, extra types first use them.
+ * `call_indirect`): types are numbered in the order imports, functions, extra types first use them.
  */
-export function typeIndexOf(spec: Pick<ModuleSpec, 'imports' | 'type' | 'extraTypes'>, t: I32Signature): number {
+export function typeIndexOf(spec: Pick<ModuleSpec, 'imports' | 'functions' | 'extraTypes'>, t: I32Signature): number {
   const seen: I32Signature[] = [];
-  for (const u of [...spec.imports.map((f) => f.type), spec.type, ...(spec.extraTypes ?? [])]) {
+  for (const u of [...spec.imports.map((f) => f.type), ...spec.functions.map((f) => f.type), ...(spec.extraTypes ?? [])]) {
     if (!seen.some((v) => v.params === u.params && v.results === u.results)) seen.push(u);
   }
   return seen.findIndex((v) => v.params === t.params && v.results === t.results);
+}
+
+/** A function a module defines. */
+export interface FunctionSpec {
+  /** Its type. */
+  readonly type: I32Signature;
+  /** Its i32 locals beyond the parameters. */
+  readonly locals: number;
+  /** Its body, without the final `end`. */
+  readonly body: readonly number[];
 }
 
 /** What {@link buildModule} puts in the module. */
@@ -154,17 +164,21 @@ export interface ModuleSpec {
   readonly extraTypes?: readonly I32Signature[];
   /** Imported functions (`e.<name>`), numbered from 0 in this order. */
   readonly imports: readonly { readonly name: string; readonly type: I32Signature }[];
-  /** The one defined function's type (exported as `b`). */
-  readonly type: I32Signature;
-  /** Its i32 locals beyond the parameters. */
-  readonly locals: number;
-  /** Its body, without the final `end`. */
-  readonly body: readonly number[];
+  /**
+   * The functions it defines, exported under their index in this list (`"0"`, `"1"`, …; see
+   * {@link exportName}). Their function indices follow the imports'.
+   */
+  readonly functions: readonly FunctionSpec[];
+}
+
+/** The export name {@link buildModule} gives the module's `i`th defined function. */
+export function exportName(i: number): string {
+  return String(i);
 }
 
 /**
  * Encodes a module: imports `e.m` (a shared memory, minimum one page) and the functions of
- * `spec.imports`, defines one function and exports it as `b`.
+ * `spec.imports`, and defines and exports the functions of `spec.functions`.
  */
 export function buildModule(spec: ModuleSpec): Uint8Array {
   const types: I32Signature[] = [];
@@ -175,7 +189,7 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
     return types.length - 1;
   };
   const importTypes = spec.imports.map((f) => typeIndex(f.type));
-  const fnType = typeIndex(spec.type);
+  const fnTypes = spec.functions.map((f) => typeIndex(f.type));
   for (const t of spec.extraTypes ?? []) typeIndex(t);
 
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -212,33 +226,51 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
   section(out, 2, importSec);
 
   const funcSec: number[] = [];
-  uleb(funcSec, 1);
-  uleb(funcSec, fnType);
+  uleb(funcSec, fnTypes.length);
+  for (const t of fnTypes) uleb(funcSec, t);
   section(out, 3, funcSec);
 
   const exportSec: number[] = [];
-  uleb(exportSec, 1);
-  name(exportSec, 'b');
-  exportSec.push(0x00);
-  uleb(exportSec, spec.imports.length);
+  uleb(exportSec, fnTypes.length);
+  for (let i = 0; i < fnTypes.length; i++) {
+    name(exportSec, exportName(i));
+    exportSec.push(0x00);
+    uleb(exportSec, spec.imports.length + i);
+  }
   section(out, 7, exportSec);
 
-  const fn: number[] = [];
-  if (spec.locals > 0) {
-    uleb(fn, 1);
-    uleb(fn, spec.locals);
-    fn.push(I32);
-  } else {
-    uleb(fn, 0);
-  }
-  for (const b of spec.body) fn.push(b);
-  fn.push(Op.end);
-  const codeSec: number[] = [];
-  uleb(codeSec, 1);
-  uleb(codeSec, fn.length);
-  for (const b of fn) codeSec.push(b);
-  section(out, 10, codeSec);
-  return Uint8Array.from(out);
+  // The code section, written straight into the result: function bodies are most of a module.
+  const heads = spec.functions.map((f) => {
+    const head: number[] = [];
+    if (f.locals > 0) {
+      head.push(1);
+      uleb(head, f.locals);
+      head.push(I32);
+    } else {
+      head.push(0);
+    }
+    const size: number[] = [];
+    uleb(size, head.length + f.body.length + 1);
+    return [...size, ...head];
+  });
+  const count: number[] = [];
+  uleb(count, spec.functions.length);
+  let codeBytes = count.length;
+  spec.functions.forEach((f, i) => (codeBytes += heads[i]!.length + f.body.length + 1));
+  out.push(10);
+  uleb(out, codeBytes);
+  for (const b of count) out.push(b);
+  const bytes = new Uint8Array(out.length + codeBytes - count.length);
+  bytes.set(out);
+  let at = out.length;
+  spec.functions.forEach((f, i) => {
+    bytes.set(heads[i]!, at);
+    at += heads[i]!.length;
+    bytes.set(f.body, at);
+    at += f.body.length;
+    bytes[at++] = Op.end;
+  });
+  return bytes;
 }
 
 /** Code fragments for the backend's generators: each pushes one i32. */
