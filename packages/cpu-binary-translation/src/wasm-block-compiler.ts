@@ -16,7 +16,7 @@
  * the registers.
  *
  * It handles a subset of the forms: integer moves, ALU operations, shifts, rotates by constants,
- * IMUL, string instructions without REP, stack operations and control transfers, with memory
+ * IMUL, BSWAP, string instructions without REP, stack operations and control transfers, with memory
  * operands in any segment. Any memory access that misses the TLB's inline path (miss, MMIO, page
  * crossing, a write to a traced code page, no permission, an offset outside the segment) leaves
  * the block *before* the instruction changes anything (a bail-out exit), and the engine
@@ -947,6 +947,17 @@ export class WasmBlockCompiler {
     }
     if (index >= 0xb8 && index < 0xc0) {
       this.#setReg(index & 7, osz, k(this.#ops.immN(osz)));
+      return;
+    }
+    if (index >= 0x1c8 && index < 0x1d0) {
+      // BSWAP (of a word: undefined, left to the interpreter). No flags.
+      if (osz !== 4) unsupported();
+      const r = index & 7;
+      const v = this.#temp();
+      this.#set(v, this.#regCode(r));
+      const even = bin(Op.i32And, bin(0x77 /* i32.rotl */, get(v), k(8)), k(0x00ff_00ff));
+      const odd = bin(Op.i32And, bin(0x78 /* i32.rotr */, get(v), k(8)), k(0xff00_ff00 | 0));
+      this.#setReg(r, 4, bin(Op.i32Or, even, odd));
       return;
     }
     if (index >= 0x91 && index < 0x98) {
