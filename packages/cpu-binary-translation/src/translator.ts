@@ -558,14 +558,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     cpu.lzSign = size === 4 ? -0x8000_0000 : size === 2 ? 0x8000 : 0x80;
     switch (state) {
       case FlagState.Arith:
-        cpu.lazy = 2261;
-        cpu.lzOp = mb[MailboxWord.Op]!;
-        cpu.lzA = mb[MailboxWord.A]!;
-        cpu.lzB = mb[MailboxWord.B]!;
-        break;
       case FlagState.Carry:
-        cpu.flags = (cpu.flags & -2) | mb[MailboxWord.Cf]!;
-        cpu.lazy = 2260;
+        // Carry: CF is given, the other five come from the operands as for Arith.
+        if (state === FlagState.Carry) cpu.flags = (cpu.flags & -2) | mb[MailboxWord.Cf]!;
+        cpu.lazy = state === FlagState.Arith ? 2261 : 2260;
         cpu.lzOp = mb[MailboxWord.Op]!;
         cpu.lzA = mb[MailboxWord.A]!;
         cpu.lzB = mb[MailboxWord.B]!;
