@@ -153,6 +153,28 @@ walk:
     }
   });
 
+  it('asks an event-driven interrupt controller only between chains, and a time-driven one at every boundary', () => {
+    const asked = (eventDriven: boolean): { calls: number; eax: number } => {
+      const r = makeRig('bt', WASM);
+      r.load(`${WARMUP}\n    sti\nl:  inc eax\n    call f\n    cmp eax, 3000\n    jne l\n    hlt\nf:  add ebx, eax\n    ret`);
+      r.pic.eventDriven = eventDriven;
+      let calls = 0;
+      r.pic.hasInterrupt = () => {
+        calls++;
+        return false;
+      };
+      expect(r.run(100_000)).toBe(SliceExit.Halted);
+      return { calls, eax: r.cpu.regs[0]! };
+    };
+    const timed = asked(false);
+    const driven = asked(true);
+    expect(driven.eax).toBe(3000);
+    expect(timed.eax).toBe(3000);
+    // 3000 iterations of three chained blocks: polled at (nearly) every transfer, or almost never.
+    expect(timed.calls).toBeGreaterThan(6000);
+    expect(driven.calls).toBeLessThan(timed.calls / 20);
+  });
+
   it("refuses the 'wasm' backend with a clear error when RAM, the TLB and the registers are not in a host arena", () => {
     const t = makeCpu(1 << 20, {}, (bus) => new Mmu(bus, new DirectStrategy(), new MetricsRegistry()));
     const translator = new BinaryTranslator(t.bus, t.bus, t.metrics, { backend: 'wasm' });

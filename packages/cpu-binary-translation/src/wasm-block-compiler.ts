@@ -10,7 +10,8 @@
  *
  * The function is `(budget, rd, wr, fl) → exit` (-1 for a bail-out, -2 for a refusal to run):
  * `budget` is how many instructions the slice still allows, `rd` and `wr` the CPU's TLB
- * permission bits, `fl` EFLAGS.DF (bit 0) and IF (bit 1). It reports through a mailbox in the
+ * permission bits, `fl` EFLAGS.DF (bit 0) and whether to poll for events (bit 1: IF is set and the
+ * interrupt controller's request may change with guest time alone). It reports through a mailbox in the
  * arena: the next EIP, the instructions retired, and the lazy flags it left (see
  * {@link MailboxWord}). Every exit goes through one shared epilogue that writes the mailbox and
  * the registers.
@@ -133,8 +134,9 @@ const P_BUDGET = 0;
 const P_RD = 1;
 const P_WR = 2;
 /**
- * EFLAGS.DF in bit 0 and EFLAGS.IF in bit 1: constant within a call (CLD, STD, CLI, STI, POPF
- * and IRET end blocks).
+ * EFLAGS.DF in bit 0, and in bit 1 whether loop edges poll for events (EFLAGS.IF set, and an
+ * interrupt controller whose request may change with guest time alone): constant within a call
+ * (CLD, STD, CLI, STI, POPF and IRET end blocks).
  */
 const P_FL = 3;
 const PARAMS = BLOCK_TYPE.params;
@@ -531,7 +533,7 @@ export class WasmBlockCompiler {
     // the guest time of this boundary).
     const n = bin(Op.i32Add, get(L_DONE), k(retired));
     this.#if(bin(Op.i32GtS, n, get(L_LIM)), () => this.#exit(k(this.#start), retired, ExitKind.Direct, this.#start));
-    // With IF clear no interrupt can be taken, and nothing else can start waiting inside a call.
+    // Bit 1 of `fl` is clear when no interrupt can start waiting inside a call (see P_FL).
     this.#if(bin(Op.i32And, get(P_FL), k(2)), () => this.#if([...n, Op.call, IMPORT_POLL], () => this.#exit(k(this.#start), retired, ExitKind.Direct, this.#start)));
     this.#set(L_DONE, bin(Op.i32Add, get(L_DONE), k(retired)));
     this.#out.push(Op.br);

@@ -105,8 +105,9 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
     b.push(Op.end);
   }
   b.push(Op.else, ...mbStore(MailboxWord.Chained, bin(Op.i32Add, mb(MailboxWord.Chained), k(1))), Op.end);
-  // An interrupt waiting (at this boundary's guest time) goes back to the engine too; with IF
-  // clear none can be taken, and nothing else can start waiting inside a call.
+  // An interrupt waiting (at this boundary's guest time) goes back to the engine too. Bit 1 of
+  // `fl` is clear when none can start waiting inside a call: IF is clear, or the interrupt
+  // controller's request changes only while devices run, and none runs inside a call.
   b.push(...bin(Op.i32And, get(P_FL), k(2)), Op.if, VOID, ...k(0), Op.call, IMPORT_POLL, Op.brIf, 1, Op.end);
   b.push(...set(P_SLOT, get(NEXT)), Op.br, 1, Op.end);
   b.push(...mbStore(MailboxWord.Slot, get(P_SLOT)), ...get(X), Op.return, Op.end, Op.unreachable);

@@ -158,6 +158,9 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
 
   // --- InterruptController -------------------------------------------------------------------
 
+  /** The cached INT output changes only when a line, a register or an INTA cycle changes it. */
+  readonly eventDriven = true;
+
   hasInterrupt(): boolean {
     return this.#output;
   }

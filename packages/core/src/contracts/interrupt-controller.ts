@@ -8,6 +8,15 @@ export interface InterruptController {
   /** Whether a maskable interrupt is pending for the CPU (cheap: called on the hot path). */
   hasInterrupt(): boolean;
   /**
+   * True when {@link hasInterrupt} changes only while device code runs (a line raised or
+   * lowered, an acknowledge, a register written), never as guest time passes on its own. An
+   * engine that runs guest code with no device access in between (the binary translator's
+   * WebAssembly chains, which leave for any access they cannot make inline) then need not ask
+   * again until it has let a device run. False or absent (a timer evaluated lazily in
+   * {@link hasInterrupt}): the engine asks at every block boundary where interrupts are enabled.
+   */
+  readonly eventDriven?: boolean;
+  /**
    * Acknowledges the highest-priority pending interrupt (the INTA cycle) and returns its vector
    * (0–255). Called only after {@link hasInterrupt} returned true.
    */

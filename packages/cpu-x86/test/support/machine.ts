@@ -7,6 +7,7 @@ import { IdentityMmu } from './identity-mmu.js';
 /** A programmable interrupt source for tests. */
 export class TestPic implements InterruptController {
   pending: number[] = [];
+  eventDriven?: boolean;
   hasInterrupt(): boolean {
     return this.pending.length > 0;
   }
