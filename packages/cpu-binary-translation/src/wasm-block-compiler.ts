@@ -206,7 +206,6 @@ function norm(v: Code, size: number): Code {
   return size === 4 ? v : bin(Op.i32And, v, k(MASK[size]!));
 }
 
-
 /**
  * A module defining the block functions `blocks` (compiled by {@link WasmBlockCompiler}s for
  * `layout`), exported under their index (see {@link exportName}). The host's cost of a module
@@ -698,7 +697,6 @@ export class WasmBlockCompiler {
     if (f.disp !== 0 || ea === undefined) add(k(f.disp));
     return { reg: f.reg, rm: { reg: -1, ea: ea!, seg: f.seg } };
   }
-
 
   #flat(seg: number): boolean {
     if (seg === ES) return (this.#mode & ModeBit.FlatEs) !== 0;

@@ -62,8 +62,14 @@ export function hashEntry(eip: number): number {
  */
 export function dispatcherModule(layout: WasmLayout): Uint8Array {
   const imports = [{ name: 'poll', type: { params: 1, results: 1 } }];
-  const type = { params: 6, results: 1 };
-  const spec: Pick<ModuleSpec, 'imports' | 'functions' | 'extraTypes'> = { imports, functions: [{ type, locals: 5, body: [] }], extraTypes: [BLOCK_TYPE] };
+  const b: number[] = [];
+  const spec: ModuleSpec = {
+    memoryMaximumPages: layout.maximumPages,
+    tableMinimum: 1,
+    imports,
+    extraTypes: [BLOCK_TYPE],
+    functions: [{ type: { params: 6, results: 1 }, locals: 5, body: b }],
+  };
   const blockType = typeIndexOf(spec, BLOCK_TYPE);
   const P_MODE = 5;
   const X = 6;
@@ -76,7 +82,7 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   const mbStore = (word: number, v: Code): Code => mailboxWrite(layout, word, v);
   const at = loadAt;
   const linkWord = bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(5)), bin(Op.i32Shl, get(X), k(2)));
-  const b: number[] = [...mbStore(MailboxWord.Total, k(0)), Op.loop, VOID];
+  b.push(...mbStore(MailboxWord.Total, k(0)), Op.loop, VOID);
   // x = table[slot](budget - total, rd, wr, fl)
   b.push(...bin(Op.i32Sub, get(P_BUDGET), get(TOTAL)), ...get(P_RD), ...get(P_WR), ...get(P_FL), ...get(P_SLOT), Op.callIndirect, blockType, 0);
   b.push(...set(X, []));
@@ -111,7 +117,7 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   b.push(...bin(Op.i32And, get(P_FL), k(2)), Op.if, VOID, ...k(0), Op.call, IMPORT_POLL, Op.brIf, 1, Op.end);
   b.push(...set(P_SLOT, get(NEXT)), Op.br, 1, Op.end);
   b.push(...mbStore(MailboxWord.Slot, get(P_SLOT)), ...get(X), Op.return, Op.end, Op.unreachable);
-  return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: 1, imports, extraTypes: [BLOCK_TYPE], functions: [{ type, locals: 5, body: b }] });
+  return buildModule(spec);
 }
 
 /** A block function that always refuses (the slot of a block dropped from the cache). */
