@@ -1180,7 +1180,8 @@ export class WasmBlockCompiler {
 
   /**
    * Group 2. SHL, SHR and SAR of a dword by a constant or by CL (a count of zero at run time
-   * changes nothing, flags included: the block bails out to the interpreter for it); SHL, SHR
+   * changes nothing, flags included: the block leaves after the instruction, or bails out to the
+   * interpreter before it when the operand is in memory); SHL, SHR
    * and SAR of a byte or word by a constant; ROL and ROR of a dword by a constant. RCL, RCR and
    * the other forms by CL are not handled here.
    */
@@ -1256,8 +1257,12 @@ export class WasmBlockCompiler {
       return r;
     };
     if (!constant) {
-      // A zero count leaves everything as it was: the interpreter runs that case.
-      this.#if(eqz(bin(Op.i32And, this.#regCode(1), k(31))), () => this.#bail());
+      // A zero count leaves everything as it was, flags included. A register operand: the block
+      // leaves after the instruction with the flags it had before (a linkable exit, so a chain goes
+      // on). A memory operand: the interpreter runs that case (it reads the operand all the same).
+      const zero = eqz(bin(Op.i32And, this.#regCode(1), k(31)));
+      if (rm.reg >= 0) this.#if(zero, () => this.#exit(k(this.#next), this.#k + 1, ExitKind.Direct, this.#next));
+      else this.#if(zero, () => this.#bail());
     }
     if (rm.reg >= 0) this.#setReg(rm.reg, size, get(apply(this.#reg(rm.reg, size))));
     else this.#rmw(rm, size, apply);
