@@ -201,6 +201,11 @@ function f64Bytes(v: number): number[] {
   return [...new Uint8Array(new Float64Array([v]).buffer)];
 }
 
+/** Appends `code` to `out`. */
+function append(out: number[], code: Code): void {
+  for (let i = 0; i < code.length; i++) out.push(code[i]!);
+}
+
 /** Normalises to an operand size: dwords wrap, bytes and words are masked. */
 function norm(v: Code, size: number): Code {
   return size === 4 ? v : bin(Op.i32And, v, k(MASK[size]!));
@@ -318,7 +323,7 @@ export class WasmBlockCompiler {
   }
 
   #assemble(count: number): FunctionSpec {
-    const body: number[] = [];
+    const head: number[] = [];
     const { regs, mailbox, tlb } = this.#layout;
     // Entered by the dispatcher (or the engine): refuse unless the budget holds the block, EIP is
     // its start and its page is still mapped, executable, at the host page it was compiled from.
@@ -331,29 +336,36 @@ export class WasmBlockCompiler {
       bin(Op.i32Or, bin(Op.i32LtS, get(P_BUDGET), k(count)), bin(Op.i32Ne, eipNow, k(this.#start))),
       bin(Op.i32Ne, bin(Op.i32And, tlbEntry, k(0x7fff_f000 | this.#exFlag)), k(this.#hostPage | this.#exFlag)),
     );
-    body.push(...refuse, Op.if, VOID, ...k(0), ...k(0), Op.i32Store);
-    memarg(body, mailbox + MailboxWord.Retired * 4);
-    body.push(...k(REFUSED), Op.return, Op.end);
+    append(head, refuse);
+    head.push(Op.if, VOID, Op.i32Const, 0, Op.i32Const, 0, Op.i32Store);
+    memarg(head, mailbox + MailboxWord.Retired * 4);
+    append(head, k(REFUSED));
+    head.push(Op.return, Op.end);
     // A register the block writes is loaded too: an exit before the write stores it back.
     const loaded = this.#used | this.#written;
     for (let r = 0; r < 8; r++) {
       if ((loaded & (1 << r)) === 0) continue;
-      body.push(...k(0), Op.i32Load);
-      memarg(body, regs + r * 4);
-      body.push(Op.localSet);
-      uleb(body, L_REG + r);
+      head.push(Op.i32Const, 0, Op.i32Load);
+      memarg(head, regs + r * 4);
+      head.push(Op.localSet);
+      uleb(head, L_REG + r);
     }
-    body.push(...bin(Op.i32Sub, get(P_BUDGET), k(count)), Op.localSet);
-    uleb(body, L_LIM);
-    body.push(Op.block, VOID, Op.loop, VOID, ...this.#out, Op.end, Op.end);
+    append(head, bin(Op.i32Sub, get(P_BUDGET), k(count)));
+    head.push(Op.localSet);
+    uleb(head, L_LIM);
+    head.push(Op.block, VOID, Op.loop, VOID);
     // The shared epilogue of every exit: the mailbox, then the registers.
+    const tail: number[] = [Op.end, Op.end];
     const store = (word: number, v: Code): void => {
-      body.push(...k(0), ...v, Op.i32Store);
-      memarg(body, mailbox + word * 4);
+      tail.push(Op.i32Const, 0);
+      append(tail, v);
+      tail.push(Op.i32Store);
+      memarg(tail, mailbox + word * 4);
     };
     store(MailboxWord.Eip, get(L_EIP));
     store(MailboxWord.Retired, bin(Op.i32Add, get(L_DONE), get(L_RET)));
-    body.push(...get(L_FDESC), Op.if, VOID);
+    append(tail, get(L_FDESC));
+    tail.push(Op.if, VOID);
     store(MailboxWord.Flags, bin(Op.i32And, get(L_FDESC), k(255)));
     store(MailboxWord.Op, bin(Op.i32And, bin(Op.i32ShrU, get(L_FDESC), k(8)), k(255)));
     store(MailboxWord.Size, bin(Op.i32ShrU, get(L_FDESC), k(16)));
@@ -362,13 +374,21 @@ export class WasmBlockCompiler {
     store(MailboxWord.Res, get(L_FR));
     store(MailboxWord.Cf, get(L_FC));
     store(MailboxWord.Of, get(L_FO));
-    body.push(Op.end);
+    tail.push(Op.end);
     for (let r = 0; r < 8; r++) {
       if ((this.#written & (1 << r)) === 0) continue;
-      body.push(...k(0), ...get(L_REG + r), Op.i32Store);
-      memarg(body, regs + r * 4);
+      tail.push(Op.i32Const, 0);
+      append(tail, get(L_REG + r));
+      tail.push(Op.i32Store);
+      memarg(tail, regs + r * 4);
     }
-    body.push(...get(L_X));
+    append(tail, get(L_X));
+    // The body as bytes: the prologue, the instructions, the epilogue.
+    const out = this.#out;
+    const body = new Uint8Array(head.length + out.length + tail.length);
+    body.set(head);
+    body.set(out, head.length);
+    body.set(tail, head.length + out.length);
     return { type: BLOCK_TYPE, locals: this.#maxLocals - PARAMS, body };
   }
 
@@ -377,7 +397,7 @@ export class WasmBlockCompiler {
   // ------------------------------------------------------------------------------------------
 
   #emit(code: Code): void {
-    for (const b of code) this.#out.push(b);
+    append(this.#out, code);
   }
 
   /** A temporary for the current instruction (temporaries are reused from one instruction to the next). */

@@ -151,7 +151,7 @@ export interface FunctionSpec {
   /** Its i32 locals beyond the parameters. */
   readonly locals: number;
   /** Its body, without the final `end`. */
-  readonly body: readonly number[];
+  readonly body: readonly number[] | Uint8Array;
 }
 
 /** What {@link buildModule} puts in the module. */
@@ -276,8 +276,23 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
 /** Code fragments for the backend's generators: each pushes one i32. */
 export type Code = number[];
 
+// The fragment helpers below run for every operand of every translated instruction: they copy
+// into an array of the final length (faster than spreads or `concat`).
+
+/** `parts`, one after the other, then `op`. */
+function joined(op: number, ...parts: Code[]): Code {
+  let n = 1;
+  for (const p of parts) n += p.length;
+  const c = new Array<number>(n);
+  let j = 0;
+  for (const p of parts) for (let i = 0; i < p.length; i++) c[j++] = p[i]!;
+  c[j] = op;
+  return c;
+}
+
 /** `local.get l`. */
 export function get(l: number): Code {
+  if (l < 128) return [Op.localGet, l];
   const c = [Op.localGet];
   uleb(c, l);
   return c;
@@ -285,6 +300,7 @@ export function get(l: number): Code {
 
 /** `i32.const v`. */
 export function k(v: number): Code {
+  if (v >= -64 && v < 64) return [Op.i32Const, v & 0x7f];
   const c = [Op.i32Const];
   sleb(c, v);
   return c;
@@ -292,17 +308,22 @@ export function k(v: number): Code {
 
 /** `a b op`. */
 export function bin(op: number, a: Code, b: Code): Code {
-  return [...a, ...b, op];
+  const c = new Array<number>(a.length + b.length + 1);
+  let j = 0;
+  for (let i = 0; i < a.length; i++) c[j++] = a[i]!;
+  for (let i = 0; i < b.length; i++) c[j++] = b[i]!;
+  c[j] = op;
+  return c;
 }
 
 /** `a i32.eqz`. */
 export function eqz(a: Code): Code {
-  return [...a, Op.i32Eqz];
+  return joined(Op.i32Eqz, a);
 }
 
 /** `cond ? a : b` (both evaluated). */
 export function select(a: Code, b: Code, cond: Code): Code {
-  return [...a, ...b, ...cond, Op.select];
+  return joined(Op.select, a, b, cond);
 }
 
 /** The i32 at the constant address `address`. */
