@@ -82,7 +82,7 @@ again:
     jnz again
     hlt
 `;
-    const { bt, ref } = twin((r) => r.load(src), { bt: { hotThreshold: 16 } });
+    const { bt, ref } = twin((r) => r.load(src), { bt: { backend: 'wasm', hotThreshold: 16 } });
     ref.run();
     bt.run();
     expect(archState(bt)).toEqual(archState(ref));

@@ -49,14 +49,15 @@ export interface BinaryTranslationOptions {
   readonly maxPageInvalidations?: number;
   /**
    * Blocks compiled into one WebAssembly module (default 32; the WebAssembly backend only). A
-   * block is queued once warm (a quarter of the hot threshold's visits); the queue is compiled
+   * block is queued once warm (an eighth of the hot threshold's visits); the queue is compiled
    * when it is full or when one of its blocks reaches the hot threshold. The host's cost of
    * compiling, instantiating and first calling a module is mostly per module: for the 1,724
    * blocks of a Debian boot, 376 µs a block in modules of their own, 114 µs in modules of 8,
    * 67 µs in modules of 16 and 55 µs in modules of 32. Deterministic Debian boot, paired runs
    * against one block a module at the hot threshold (median wall-time ratio of five pairs):
    * warm at an eighth, batches of 16: 0.92; a quarter, 16: 0.91; a half, 16: 0.89; a quarter,
-   * 32: 0.88; a sixteenth, 32: 0.91.
+   * 32: 0.88; a sixteenth, 32: 0.91. Since the block compiler got twice as fast, an eighth
+   * against a quarter (both 32) measures 0.95, a sixteenth against an eighth 1.02.
    */
   readonly batch?: number;
   /**
@@ -76,7 +77,7 @@ export const BinaryTranslationOptions = serviceId<BinaryTranslationOptions>('@po
  * With the WebAssembly backend, a cold block is warm (queued for the next batch) after this
  * fraction of the hot threshold's visits.
  */
-const WARM_FRACTION = 4;
+const WARM_FRACTION = 8;
 
 /** Cold blocks (visit counters) kept, as a multiple of the translation capacity. */
 const COLD_FACTOR = 4;

@@ -17,13 +17,14 @@
  * the registers.
  *
  * It handles a subset of the forms: integer moves, ALU operations, shifts, rotates by constants,
- * IMUL, BSWAP, string instructions without REP, stack operations and control transfers, with memory
- * operands in any segment. Any memory access that misses the TLB's inline path (miss, MMIO, page
- * crossing, a write to a traced code page, no permission, an offset outside the segment) leaves
- * the block *before* the instruction changes anything (a bail-out exit), and the engine
- * interprets that one instruction: faults and device accesses are the interpreter's. A form the
- * backend does not handle ends the block before it (an ordinary direct exit); a block whose
- * first instruction is such a form is not compiled here (the JavaScript backend takes it).
+ * IMUL, MUL and IMUL of EAX by a dword, BSWAP, string instructions without REP, stack operations
+ * and control transfers, with memory operands in any segment. Any memory access that misses the
+ * TLB's inline path (miss, MMIO, page crossing, a write to a traced code page, no permission, an
+ * offset outside the segment) leaves the block *before* the instruction changes anything (a
+ * bail-out exit), and the engine interprets that one instruction: faults and device accesses are
+ * the interpreter's. A form the backend does not handle ends the block before it (an ordinary
+ * direct exit); a block whose first instruction is such a form is not compiled here (the
+ * JavaScript backend takes it).
  */
 import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
 import { ExitKind, ModeBit, type ExitSpec } from './block-compiler.js';
@@ -1142,6 +1143,10 @@ export class WasmBlockCompiler {
           this.#alu(4, size, v, k(this.#ops.immN(size)));
           return;
         }
+        if ((op === 4 || op === 5) && size === 4) {
+          this.#mulAccumulator(rm, op === 5);
+          return;
+        }
         if (op !== 2 && op !== 3) unsupported();
         const apply = (v: Code): number => {
           if (op === 3) return this.#alu(5, size, k(0), v);
@@ -1286,6 +1291,32 @@ export class WasmBlockCompiler {
     }
     if (rm.reg >= 0) this.#setReg(rm.reg, size, get(apply(this.#reg(rm.reg, size))));
     else this.#rmw(rm, size, apply);
+  }
+
+  /**
+   * MUL (F7 /4) and IMUL (F7 /5) of EAX by a dword: EDX:EAX = the 64-bit product; CF = OF = the
+   * high half is more than the low half's extension, ZF, SF and PF from the low half (as the
+   * interpreter leaves them).
+   */
+  #mulAccumulator(rm: RmOperand, signed: boolean): void {
+    const v = this.#rmRead(rm, 4);
+    const a = this.#temp();
+    const b = this.#temp();
+    const r = this.#temp();
+    const hi = this.#temp();
+    const c = this.#temp();
+    const o = this.#temp();
+    this.#set(a, this.#regCode(0));
+    this.#set(b, v);
+    this.#set(r, bin(Op.i32Mul, get(a), get(b)));
+    const extend = signed ? 0xac /* i64.extend_i32_s */ : 0xad; /* i64.extend_i32_u */
+    const high = [...get(a), extend, ...get(b), extend, 0x7e /* i64.mul */, 0x42, 32 /* i64.const 32 */, 0x88 /* i64.shr_u */, 0xa7 /* i32.wrap_i64 */];
+    this.#set(hi, high);
+    this.#set(c, bin(Op.i32Ne, get(hi), signed ? bin(Op.i32ShrS, get(r), k(31)) : k(0)));
+    this.#set(o, [...k(2048), ...k(0), ...get(c), Op.select]);
+    this.#produce({ kind: 'shift', size: 4, a, b, r, c, o });
+    this.#setReg(0, 4, get(r));
+    this.#setReg(2, 4, get(hi));
   }
 
   /**
