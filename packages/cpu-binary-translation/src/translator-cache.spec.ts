@@ -6,7 +6,8 @@
 import { SliceExit } from '@popek/core';
 import { seededRandom } from '@popek/testing';
 import { describe, expect, it } from 'vitest';
-import { WARMUP, archState, hasNasm, makeRig, regs, twin } from '../test/support/rig.js';
+import { CODE, WARMUP, archState, hasNasm, makeRig, regs, twin } from '../test/support/rig.js';
+import { coldEntry } from './translator.js';
 
 const STUBS = 3000;
 const STUB_BASE = 0x80000; // from the start of the image: the stubs go to 0x90000–0x9BB7F
@@ -90,5 +91,44 @@ describe.skipIf(!hasNasm)('binary translator: cache capacity', () => {
     expect(r.metrics.value('bt.translations')).toBeLessThan(STUBS + 100);
     expect(r.translator!.cachedBlocks).toBeGreaterThan(STUBS / 2);
     expect(r.translator!.tracedPages).toBeGreaterThanOrEqual(11);
+  });
+});
+
+describe.skipIf(!hasNasm)('binary translator: the cold-block cache', () => {
+  it('keeps the visits of two blocks that share an entry: the one called three times as often is translated after a third of the calls', () => {
+    // Routine A at 0x20000 and routine B at 0x30001 map to the same entry (RAM offset = physical
+    // address here), so each call of B evicts A and the next call of A evicts B.
+    const a = 0x20000;
+    const b = 0x30001;
+    expect(coldEntry(b)).toBe(coldEntry(a));
+    const hot = 64;
+    const source = `
+    ${WARMUP}
+    xor esi, esi
+    xor edi, edi
+    mov ecx, ${hot / 2}
+again:
+    call ra
+    call ra
+    call ra
+    call rb
+    dec ecx
+    jnz again
+    hlt
+    times ${a - CODE} - ($ - $$) db 0xcc
+ra: inc esi
+    ret
+    times ${b - CODE} - ($ - $$) db 0xcc
+rb: inc edi
+    ret
+`;
+    const r = makeRig('bt', { bt: { backend: 'js', hotThreshold: hot } });
+    r.load(source);
+    expect(r.run()).toBe(SliceExit.Halted);
+    expect(regs(r).esi).toBe((3 * hot) / 2);
+    expect(regs(r).edi).toBe(hot / 2);
+    // A (96 calls) is translated on its 64th; B and the loop (32 visits each) are not: the pages
+    // with translations are the warm-up loop's and A's.
+    expect(r.translator!.tracedPages).toBe(2);
   });
 });

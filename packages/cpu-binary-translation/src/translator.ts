@@ -82,6 +82,15 @@ const WARM_FRACTION = 8;
 /** Cold blocks (visit counters) kept, as a multiple of the translation capacity. */
 const COLD_FACTOR = 4;
 
+/**
+ * Entries of the cold-block cache: a direct-mapped table in front of the block map for blocks
+ * still interpreted, four words an entry (see {@link BinaryTranslator}'s `#cold`).
+ */
+const COLD_ENTRIES = 1 << 16;
+
+/** Visits recorded in the cold-block cache for a block never to be translated. */
+const NEVER = -(2 ** 30);
+
 /** Instructions interpreted at a time where nothing can be translated (real mode, v8086). */
 const INTERPRET_CHUNK = 256;
 
@@ -250,6 +259,19 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   readonly #queue: Block[] = [];
   /** Visits that make a cold block warm (queued for the next batch); never with the JavaScript backend. */
   #warmThreshold = Infinity;
+  /**
+   * The cold-block cache: per entry the block's key, EIP, mode key and instruction count
+   * (`mode << 16 | count`) and visits (key -1: empty). It holds blocks below the warm and hot
+   * thresholds, whose visits it counts in their place (written back when the entry goes), so
+   * that the lookup of an interpreted block reads one entry instead of the map and the block:
+   * most of a boot's lookups are of such blocks, and the map and its blocks are beyond the
+   * host's caches.
+   */
+  readonly #cold = new Int32Array(COLD_ENTRIES * 4).fill(-1);
+  /** Visits below which a block stays in the cold-block cache (the lower threshold). */
+  #coldLimit = 0;
+  /** What a lookup answers for a block found in the cold-block cache: its count, no function. */
+  readonly #coldBlock = new Block(-1, 0, -1, 0, 0);
 
   /**
    * @param tracing - write tracing of guest pages (the bus)
@@ -440,6 +462,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.ram16 = this.aligned ? new Uint16Array(cpu.ram.buffer, cpu.ram.byteOffset, cpu.ram.length >>> 1) : new Uint16Array(0);
     this.#wasm = this.#options.backend === 'wasm' ? this.#attachWasm(cpu) : undefined;
     this.#warmThreshold = this.#wasm !== undefined ? Math.max(1, Math.ceil(this.#options.hotThreshold / WARM_FRACTION)) : Infinity;
+    this.#coldLimit = Math.min(this.#warmThreshold, this.#options.hotThreshold);
   }
 
   /**
@@ -616,6 +639,16 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     }
     const hostPage = e & OFFSET_MASK;
     const key = hostPage | (eip & 0xfff);
+    const cold = this.#cold;
+    const c = coldEntry(key);
+    if (cold[c] === key && cold[c + 1] === (eip | 0) && cold[c + 2]! >>> 16 === mode) {
+      if (++cold[c + 3]! < this.#coldLimit) {
+        const cb = this.#coldBlock;
+        cb.count = cold[c + 2]! & 0xffff;
+        return cb;
+      }
+      this.#coldWriteBack(c); // warm or hot: the map's block takes over
+    }
     let b = this.#map.get(key);
     if (b !== undefined && b.eip === eip && b.mode === mode) {
       if (b.fn !== undefined) {
@@ -625,6 +658,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       const hits = ++b.hits;
       if (hits >= this.#options.hotThreshold) this.#compile(b);
       else if (hits >= this.#warmThreshold && !b.queued && !b.jsOnly) this.#enqueue(b);
+      else if (hits < this.#coldLimit) this.#coldPut(c, b);
       return b;
     }
     this.#cMisses.value++;
@@ -639,7 +673,36 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     b.count = Math.max(1, scanBlock(this.ram.subarray(hostPage, hostPage + 4096), eip & 0xfff));
     this.#map.set(key, b);
     if (b.hits >= this.#options.hotThreshold) this.#compile(b);
+    else if (b.hits < this.#coldLimit) this.#coldPut(c, b);
     return b;
+  }
+
+  /** Puts cold block `b` in cold-block cache entry `c` (writing back the block there). */
+  #coldPut(c: number, b: Block): void {
+    const cold = this.#cold;
+    if (cold[c] !== -1) this.#coldWriteBack(c);
+    cold[c] = b.key;
+    cold[c + 1] = b.eip | 0;
+    cold[c + 2] = (b.mode << 16) | Math.min(b.count, 0xffff);
+    cold[c + 3] = Math.max(b.hits, NEVER);
+  }
+
+  /** Empties cold-block cache entry `c`, giving its visits back to its block. */
+  #coldWriteBack(c: number): void {
+    const cold = this.#cold;
+    const b = this.#map.get(cold[c]!);
+    if (b !== undefined && (b.eip | 0) === cold[c + 1] && b.mode === cold[c + 2]! >>> 16 && b.fn === undefined) {
+      const hits = cold[c + 3]!;
+      b.hits = hits <= NEVER / 2 ? -Infinity : hits;
+    }
+    cold[c] = -1;
+  }
+
+  /** Takes block `b` out of the cold-block cache if it is there (its visits back in the block). */
+  #coldForget(b: Block): void {
+    const c = coldEntry(b.key);
+    const cold = this.#cold;
+    if (cold[c] === b.key && cold[c + 1] === (b.eip | 0) && cold[c + 2]! >>> 16 === b.mode) this.#coldWriteBack(c);
   }
 
   /** Queues warm block `b` for the next batch; a full queue is compiled at once. */
@@ -697,6 +760,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       this.#ownTrace = false;
     }
     if (!traced) {
+      this.#coldForget(b);
       b.hits = -Infinity;
       return undefined;
     }
@@ -762,6 +826,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const page = this.ram.subarray(b.hostPage, b.hostPage + 4096);
     const compiled = new BlockCompiler({ aligned: this.aligned, visits: (eip) => this.#visits(b, eip) }).compile(page, b.eip & 0xfff, b.eip, b.mode);
     if (compiled === undefined) {
+      this.#coldForget(b);
       b.hits = -Infinity; // the first instruction crosses the page: interpreted
       return;
     }
@@ -789,7 +854,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const other = this.#map.get(b.hostPage | (eip & 0xfff));
     if (other === undefined || other.eip !== eip || other.mode !== b.mode) return 0;
     if (other.fn !== undefined) return this.#options.hotThreshold;
-    return Math.max(other.hits, 0);
+    const c = coldEntry(other.key);
+    const cold = this.#cold;
+    const hits = cold[c] === other.key && cold[c + 1] === (other.eip | 0) && cold[c + 2]! >>> 16 === other.mode ? cold[c + 3]! : other.hits;
+    return Math.max(hits, 0);
   }
 
   #dropPage(gfn: number, blocks: readonly Block[]): void {
@@ -829,6 +897,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   /** Forgets the visit counts of blocks not yet translated (the cache keeps its translations). */
   #dropCold(): void {
     this.#clearQueue();
+    this.#cold.fill(-1);
     for (const [key, b] of this.#map) if (b.fn === undefined) this.#map.delete(key);
   }
 
@@ -859,6 +928,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       w.direct.fill(0);
     }
     this.#clearQueue();
+    this.#cold.fill(-1);
     this.#pages.clear();
     this.#map.clear();
     this.#translated = 0;
@@ -880,4 +950,13 @@ function resolveOptions(o: BinaryTranslationOptions, haveArena: boolean): Requir
   }
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, not ${batch}`);
   return { maxBlocks, hotThreshold, maxPageInvalidations, backend, batch };
+}
+
+/**
+ * The first word of the cold-block cache entry for block key `key` (exported for tests).
+ *
+ * @internal
+ */
+export function coldEntry(key: number): number {
+  return ((key ^ (key >>> 16)) & (COLD_ENTRIES - 1)) << 2;
 }
