@@ -1207,7 +1207,7 @@ export class BlockCompiler {
  * change device state, which those checks see (a device raising its IRQ, a reset or power-off
  * request). Everything else of those classes may change the mode and ends the block.
  */
-const CONTINUES_AFTER_MONITOR_CALL = new Set([0x9c, 0xfa, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef]);
+export const CONTINUES_AFTER_MONITOR_CALL: ReadonlySet<number> = new Set([0x9c, 0xfa, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef]);
 
 
 /**
@@ -1216,14 +1216,19 @@ const CONTINUES_AFTER_MONITOR_CALL = new Set([0x9c, 0xfa, 0xe4, 0xe5, 0xe6, 0xe7
  * ends and the engine looks the next block up afresh.
  */
 function endsBlockWhenInterpreted(insn: DecodedInstruction): boolean {
-  const i = insn.index;
-  if (insn.rep !== 0) return true;
-  // MOV Sreg, POP Sreg, LDS/LES/LSS/LFS/LGS, far transfers are system/sensitive already.
+  return insn.rep !== 0 || changesSegmentsOrIf(insn.index);
+}
+
+/**
+ * MOV Sreg, POP Sreg, LDS/LES/LSS/LFS/LGS, STI, POPF: ordinary instructions after which a block
+ * cannot go on (far transfers are system or sensitive already).
+ */
+export function changesSegmentsOrIf(i: number): boolean {
   return i === 0x8e || i === 0x07 || i === 0x17 || i === 0x1f || i === 0x1a1 || i === 0x1a9 || i === 0xc4 || i === 0xc5 || i === 0x1b2 || i === 0x1b4 || i === 0x1b5 || i === 0xfb || i === 0x9d;
 }
 
 /** One-byte and 0F opcodes that transfer control (they end a block). */
-const TRANSFERS = new Set([0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xe0, 0xe1, 0xe2, 0xe3, 0xe8, 0xe9, 0xea, 0xeb, 0x9a, 0x134, 0x135]);
+export const TRANSFERS: ReadonlySet<number> = new Set([0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xe0, 0xe1, 0xe2, 0xe3, 0xe8, 0xe9, 0xea, 0xeb, 0x9a, 0x134, 0x135]);
 
 /**
  * How many instructions the block at `bytes[offset]` would hold, without compiling it (for cold

@@ -91,6 +91,9 @@ const COLD_ENTRIES = 1 << 16;
 /** Visits recorded in the cold-block cache for a block never to be translated. */
 const NEVER = -(2 ** 30);
 
+/** Bit of an entry's third word: a WebAssembly block, whose slot is the fourth word. */
+const COLD_WASM = 0x8000;
+
 /** Instructions interpreted at a time where nothing can be translated (real mode, v8086). */
 const INTERPRET_CHUNK = 256;
 
@@ -265,7 +268,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
    * thresholds, whose visits it counts in their place (written back when the entry goes), so
    * that the lookup of an interpreted block reads one entry instead of the map and the block:
    * most of a boot's lookups are of such blocks, and the map and its blocks are beyond the
-   * host's caches.
+   * host's caches. WebAssembly blocks looked up from here have entries too ({@link COLD_WASM}
+   * set, the slot for the visits).
    */
   readonly #cold = new Int32Array(COLD_ENTRIES * 4).fill(-1);
   /** Visits below which a block stays in the cold-block cache (the lower threshold). */
@@ -525,6 +529,19 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         c.flags = (c.flags & ~(Eflags.CF | Eflags.OF)) | bits;
       },
       poll,
+      interp: (eip: number, next: number, retired: number, cls: number): number => {
+        // An instruction the block does not handle inline: the interpreter runs it on the state
+        // the block stored (a fault unwinds the block and the dispatcher; the engine delivers it).
+        this.#takeFlags();
+        const c = this.cpu;
+        c.eip = eip;
+        c.retiredCount = this.#rc0 + mailbox[MailboxWord.Total]! + retired;
+        this.cMonitor[cls]!.value++;
+        const dropped = this.#cBlocksInvalidated.value;
+        c.executeOne();
+        mailbox[MailboxWord.Eip] = c.eip;
+        return c.eip === next && this.#cBlocksInvalidated.value === dropped && c.attention === 0 && !((c.flags & IF) !== 0 && c.pic.hasInterrupt()) ? 0 : 1;
+      },
     };
     const api = wasmHost!;
     const table = new api.Table({ element: 'anyfunc', initial: 1024 });
@@ -642,9 +659,13 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const cold = this.#cold;
     const c = coldEntry(key);
     if (cold[c] === key && cold[c + 1] === (eip | 0) && cold[c + 2]! >>> 16 === mode) {
+      if ((cold[c + 2]! & COLD_WASM) !== 0) {
+        this.#cHits.value++;
+        return this.#wasm!.slots[cold[c + 3]!];
+      }
       if (++cold[c + 3]! < this.#coldLimit) {
         const cb = this.#coldBlock;
-        cb.count = cold[c + 2]! & 0xffff;
+        cb.count = cold[c + 2]! & (COLD_WASM - 1);
         return cb;
       }
       this.#coldWriteBack(c); // warm or hot: the map's block takes over
@@ -653,6 +674,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     if (b !== undefined && b.eip === eip && b.mode === mode) {
       if (b.fn !== undefined) {
         this.#cHits.value++;
+        if (b.slot !== 0) this.#coldPut(c, b);
         return b;
       }
       const hits = ++b.hits;
@@ -677,19 +699,28 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     return b;
   }
 
-  /** Puts cold block `b` in cold-block cache entry `c` (writing back the block there). */
+  /** Puts cold or WebAssembly block `b` in cold-block cache entry `c` (writing back the block there). */
   #coldPut(c: number, b: Block): void {
     const cold = this.#cold;
     if (cold[c] !== -1) this.#coldWriteBack(c);
     cold[c] = b.key;
     cold[c + 1] = b.eip | 0;
-    cold[c + 2] = (b.mode << 16) | Math.min(b.count, 0xffff);
-    cold[c + 3] = Math.max(b.hits, NEVER);
+    if (b.slot !== 0) {
+      cold[c + 2] = (b.mode << 16) | COLD_WASM;
+      cold[c + 3] = b.slot;
+    } else {
+      cold[c + 2] = (b.mode << 16) | Math.min(b.count, COLD_WASM - 1);
+      cold[c + 3] = Math.max(b.hits, NEVER);
+    }
   }
 
   /** Empties cold-block cache entry `c`, giving its visits back to its block. */
   #coldWriteBack(c: number): void {
     const cold = this.#cold;
+    if ((cold[c + 2]! & COLD_WASM) !== 0) {
+      cold[c] = -1;
+      return;
+    }
     const b = this.#map.get(cold[c]!);
     if (b !== undefined && (b.eip | 0) === cold[c + 1] && b.mode === cold[c + 2]! >>> 16 && b.fn === undefined) {
       const hits = cold[c + 3]!;
@@ -886,6 +917,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
 
   /** Points a dropped WebAssembly block's slot at the refusing function: links to it stop there. */
   #retireSlot(b: Block): void {
+    this.#coldForget(b);
     const w = this.#wasm!;
     w.table.set(b.slot, w.refuse);
     const h = hashEntry(b.eip);

@@ -26,8 +26,8 @@
  * direct exit); a block whose first instruction is such a form is not compiled here (the
  * JavaScript backend takes it).
  */
-import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
-import { ExitKind, ModeBit, type ExitSpec } from './block-compiler.js';
+import { InstructionClass, decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
+import { CONTINUES_AFTER_MONITOR_CALL, ExitKind, ModeBit, TRANSFERS, changesSegmentsOrIf, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, memarg, uleb, type Code, type FunctionSpec } from './wasm-module.js';
@@ -102,6 +102,14 @@ export const BAIL = -1;
  */
 export const REFUSED = -2;
 
+/**
+ * The result of a block (and of the dispatcher) that left after an instruction the interpreter
+ * ran for it (see `interp` in {@link BLOCK_IMPORTS}) because the engine has to look: EIP is not
+ * the next instruction (a transfer, a REP string instruction not finished in one chunk), an
+ * event is waiting, or translations were dropped. The state is complete, EIP included.
+ */
+export const LEFT = -3;
+
 /** The signature of a block function: (budget, rd, wr, df) → exit. */
 export const BLOCK_TYPE = { params: 4, results: 1 } as const;
 
@@ -122,12 +130,20 @@ const IMPORT_COND = 0;
 const IMPORT_CF = 1;
 const IMPORT_POLL = 2;
 const IMPORT_ROT = 3;
-/** What a block module imports besides the memory. */
+const IMPORT_INTERP = 4;
+/**
+ * What a block module imports besides the memory: `cond(cc)` and `cf()`, the incoming flags;
+ * `poll(retired)`, whether an event waits at a loop edge; `rot(bits)`, CF and OF of ROL and ROR
+ * over the incoming flags; `interp(eip, next, retired, class)`, the interpreter runs the
+ * instruction at `eip` (registers and flags in memory and the mailbox) and leaves EIP in the
+ * mailbox: 0 when the block may go on at `next`, else 1.
+ */
 export const BLOCK_IMPORTS = [
   { name: 'cond', type: { params: 1, results: 1 } },
   { name: 'cf', type: { params: 0, results: 1 } },
   { name: 'poll', type: { params: 1, results: 1 } },
   { name: 'rot', type: { params: 1, results: 0 } },
+  { name: 'interp', type: { params: 4, results: 1 } },
 ];
 
 /** Locals: parameters, registers, scratch. */
@@ -857,7 +873,7 @@ export class WasmBlockCompiler {
     this.#ops.pos = off + prefixes + opLen;
     const pause = insn.index === 0x90 && insn.rep === 2;
     const simple = form !== undefined && form.implemented && insn.addrsize32 && !insn.lock && (insn.rep === 0 || pause);
-    if (!simple) return false;
+    if (!simple) return this.#viaInterpreter();
     this.#locals = FIRST_TEMP;
     const mark = this.#out.length;
     const producer = this.#producer;
@@ -879,8 +895,61 @@ export class WasmBlockCompiler {
       this.#ended = false;
       this.#redirected = false;
       this.#depth = 0;
-      return false;
+      return this.#viaInterpreter();
     }
+  }
+
+  /**
+   * Has the interpreter run the current instruction, which the block does not handle inline,
+   * through the `interp` import: the registers and the lazy flags go to memory and the mailbox
+   * first, and the registers come back after. The block goes on when EIP is the
+   * next instruction and nothing needs the engine; else it leaves with {@link LEFT}. Only for
+   * instructions after which a block can go on (ordinary ones, and the sensitive ones of
+   * `CONTINUES_AFTER_MONITOR_CALL`); a transfer ends the block. False when not possible.
+   */
+  #viaInterpreter(): boolean {
+    const insn = this.#insn;
+    const form = insn.form;
+    if (form === undefined || !form.implemented) return false;
+    const i = insn.index;
+    if ((form.cls !== InstructionClass.Ordinary && !CONTINUES_AFTER_MONITOR_CALL.has(i)) || changesSegmentsOrIf(i)) return false;
+    const transfer = TRANSFERS.has(i) || (i >= 0x70 && i < 0x80) || (i >= 0x180 && i < 0x190) || ((i === 0xff || i === 0xfe) && insn.modrm >= 0 && ((insn.modrm >> 3) & 7) >= 2);
+    this.#flagsToMailbox();
+    // Every register goes to memory (the block loads them all on entry: in a loop, a register
+    // written further on holds its newest value in the local when the call comes round again).
+    this.#used = 0xff;
+    const regs = this.#layout.regs;
+    for (let r = 0; r < 8; r++) this.#store32(regs + r * 4, get(L_REG + r));
+    this.#emit([...k(this.#eip), ...k(this.#next), ...bin(Op.i32Add, get(L_DONE), k(this.#k)), ...k(form.cls), Op.call, IMPORT_INTERP]);
+    const go = this.#temp();
+    this.#out.push(Op.localSet);
+    uleb(this.#out, go);
+    for (let r = 0; r < 8; r++) {
+      const c = [...k(0), Op.i32Load];
+      memarg(c, regs + r * 4);
+      this.#set(L_REG + r, c);
+    }
+    // The flags are the CPU's now: later readers ask through the helpers.
+    this.#producer = undefined;
+    if (transfer) {
+      this.#leave();
+      this.#ended = true;
+    } else {
+      this.#if(get(go), () => this.#leave());
+    }
+    return true;
+  }
+
+  /** Leaves with {@link LEFT} after the current instruction, at the EIP the interpreter left in the mailbox. */
+  #leave(): void {
+    const eip = [...k(0), Op.i32Load];
+    memarg(eip, this.#layout.mailbox + MailboxWord.Eip * 4);
+    this.#set(L_EIP, eip);
+    this.#set(L_RET, k(this.#k + 1));
+    this.#set(L_FDESC, k(0));
+    this.#set(L_X, k(LEFT));
+    this.#out.push(Op.br);
+    uleb(this.#out, this.#depth + 1);
   }
 
   #inline(index: number, osz: number): void {
