@@ -671,7 +671,7 @@ export class BlockCompiler {
     this.#producer = undefined;
     const counter = cls === InstructionClass.Ordinary ? 'S.cFallback' : `S.cMonitor[${cls}]`;
     this.#emit(`cur = ${65536 + this.#k}; cpu.eip = ${this.#eip}; cpu.retiredCount = rc0 + ${this.#k}; ${counter}.value++; cpu.executeOne(); ${this.#reload()}`);
-    if ((cls !== InstructionClass.Ordinary && !CONTINUES_AFTER_MONITOR_CALL.has(insn.index)) || endsBlockWhenInterpreted(insn)) {
+    if (endsBlockWhenInterpreted(insn)) {
       this.#emit(`{ cpu.retiredCount = rc0 + ${this.#k + 1}; return ${this.#exits.length}; }`);
       this.#exits.push({ kind: ExitKind.Mode, target: -1 });
       this.#ended = true;
@@ -1207,28 +1207,40 @@ export class BlockCompiler {
  * change device state, which those checks see (a device raising its IRQ, a reset or power-off
  * request). Everything else of those classes may change the mode and ends the block.
  */
-export const CONTINUES_AFTER_MONITOR_CALL: ReadonlySet<number> = new Set([0x9c, 0xfa, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef]);
-
+const CONTINUES_AFTER_MONITOR_CALL: ReadonlySet<number> = new Set([0x9c, 0xfa, 0xe4, 0xe5, 0xe6, 0xe7, 0xec, 0xed, 0xee, 0xef]);
 
 /**
- * Ordinary instructions that may change what the block assumed (segment registers, the stack
- * segment, string instructions that run in chunks): after the interpreter ran one, the block
- * ends and the engine looks the next block up afresh.
+ * Whether a block may go on after the interpreter (or the monitor) ran `insn` for it, once EIP
+ * is the next instruction and nothing needs the engine: ordinary instructions and those of
+ * {@link CONTINUES_AFTER_MONITOR_CALL}, except the ordinary ones that change what the block
+ * assumed: MOV Sreg, POP Sreg, LDS/LES/LSS/LFS/LGS, STI and POPF (far transfers are system or
+ * sensitive already).
  */
-function endsBlockWhenInterpreted(insn: DecodedInstruction): boolean {
-  return insn.rep !== 0 || changesSegmentsOrIf(insn.index);
+export function goesOnAfterInterpreter(insn: DecodedInstruction): boolean {
+  const i = insn.index;
+  const cls = insn.form?.cls ?? InstructionClass.Ordinary;
+  if (cls !== InstructionClass.Ordinary && !CONTINUES_AFTER_MONITOR_CALL.has(i)) return false;
+  return !(i === 0x8e || i === 0x07 || i === 0x17 || i === 0x1f || i === 0x1a1 || i === 0x1a9 || i === 0xc4 || i === 0xc5 || i === 0x1b2 || i === 0x1b4 || i === 0x1b5 || i === 0xfb || i === 0x9d);
 }
 
 /**
- * MOV Sreg, POP Sreg, LDS/LES/LSS/LFS/LGS, STI, POPF: ordinary instructions after which a block
- * cannot go on (far transfers are system or sensitive already).
+ * Whether the JavaScript backend ends the block after the interpreter ran `insn` for it: where
+ * {@link goesOnAfterInterpreter} says no, and for string instructions with REP (they run in
+ * chunks).
  */
-export function changesSegmentsOrIf(i: number): boolean {
-  return i === 0x8e || i === 0x07 || i === 0x17 || i === 0x1f || i === 0x1a1 || i === 0x1a9 || i === 0xc4 || i === 0xc5 || i === 0x1b2 || i === 0x1b4 || i === 0x1b5 || i === 0xfb || i === 0x9d;
+function endsBlockWhenInterpreted(insn: DecodedInstruction): boolean {
+  return insn.rep !== 0 || !goesOnAfterInterpreter(insn);
 }
 
 /** One-byte and 0F opcodes that transfer control (they end a block). */
-export const TRANSFERS: ReadonlySet<number> = new Set([0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xe0, 0xe1, 0xe2, 0xe3, 0xe8, 0xe9, 0xea, 0xeb, 0x9a, 0x134, 0x135]);
+const TRANSFERS: ReadonlySet<number> = new Set([0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xe0, 0xe1, 0xe2, 0xe3, 0xe8, 0xe9, 0xea, 0xeb, 0x9a, 0x134, 0x135]);
+
+/** Whether `insn` transfers control: those of {@link TRANSFERS}, Jcc, and CALL/JMP through FF or FE /2–/7. */
+export function transfersControl(insn: DecodedInstruction): boolean {
+  const i = insn.index;
+  if (TRANSFERS.has(i) || (i >= 0x70 && i < 0x80) || (i >= 0x180 && i < 0x190)) return true;
+  return (i === 0xff || i === 0xfe) && insn.modrm >= 0 && ((insn.modrm >> 3) & 7) >= 2;
+}
 
 /**
  * How many instructions the block at `bytes[offset]` would hold, without compiling it (for cold
@@ -1243,11 +1255,7 @@ export function scanBlock(bytes: Uint8Array, offset: number): number {
     if (insn === undefined) break;
     n++;
     off += insn.length;
-    const i = insn.index;
-    const cls = insn.form?.cls ?? InstructionClass.Ordinary;
-    if (TRANSFERS.has(i) || (i >= 0x70 && i < 0x80) || (i >= 0x180 && i < 0x190)) break;
-    if ((i === 0xff || i === 0xfe) && insn.modrm >= 0 && ((insn.modrm >> 3) & 7) >= 2) break;
-    if ((cls !== InstructionClass.Ordinary && !CONTINUES_AFTER_MONITOR_CALL.has(i)) || endsBlockWhenInterpreted(insn)) break;
+    if (transfersControl(insn) || endsBlockWhenInterpreted(insn)) break;
   }
   return n;
 }

@@ -658,7 +658,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const key = hostPage | (eip & 0xfff);
     const cold = this.#cold;
     const c = coldEntry(key);
-    if (cold[c] === key && cold[c + 1] === (eip | 0) && cold[c + 2]! >>> 16 === mode) {
+    if (this.#coldHolds(c, key, eip, mode)) {
       if ((cold[c + 2]! & COLD_WASM) !== 0) {
         this.#cHits.value++;
         return this.#wasm!.slots[cold[c + 3]!];
@@ -732,8 +732,13 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   /** Takes block `b` out of the cold-block cache if it is there (its visits back in the block). */
   #coldForget(b: Block): void {
     const c = coldEntry(b.key);
+    if (this.#coldHolds(c, b.key, b.eip, b.mode)) this.#coldWriteBack(c);
+  }
+
+  /** Whether cold-block cache entry `c` holds the block of key `key`, EIP `eip` and mode key `mode`. */
+  #coldHolds(c: number, key: number, eip: number, mode: number): boolean {
     const cold = this.#cold;
-    if (cold[c] === b.key && cold[c + 1] === (b.eip | 0) && cold[c + 2]! >>> 16 === b.mode) this.#coldWriteBack(c);
+    return cold[c] === key && cold[c + 1] === (eip | 0) && cold[c + 2]! >>> 16 === mode;
   }
 
   /** Queues warm block `b` for the next batch; a full queue is compiled at once. */
@@ -886,8 +891,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     if (other === undefined || other.eip !== eip || other.mode !== b.mode) return 0;
     if (other.fn !== undefined) return this.#options.hotThreshold;
     const c = coldEntry(other.key);
-    const cold = this.#cold;
-    const hits = cold[c] === other.key && cold[c + 1] === (other.eip | 0) && cold[c + 2]! >>> 16 === other.mode ? cold[c + 3]! : other.hits;
+    const hits = this.#coldHolds(c, other.key, other.eip, other.mode) ? this.#cold[c + 3]! : other.hits;
     return Math.max(hits, 0);
   }
 

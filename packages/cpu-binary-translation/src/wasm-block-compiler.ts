@@ -26,8 +26,8 @@
  * direct exit); a block whose first instruction is such a form is not compiled here (the
  * JavaScript backend takes it).
  */
-import { InstructionClass, decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
-import { CONTINUES_AFTER_MONITOR_CALL, ExitKind, ModeBit, TRANSFERS, changesSegmentsOrIf, type ExitSpec } from './block-compiler.js';
+import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
+import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, memarg, uleb, type Code, type FunctionSpec } from './wasm-module.js';
@@ -543,10 +543,18 @@ export class WasmBlockCompiler {
       id = this.#exits.length;
       this.#exits.push({ kind, target });
     }
+    this.#toEpilogue(eip, retired, id);
+  }
+
+  /**
+   * Jumps to the shared epilogue with the next EIP `eip`, `retired` instructions retired in
+   * this iteration, the current producer's flags and the result `result`.
+   */
+  #toEpilogue(eip: Code, retired: number, result: number): void {
     this.#set(L_EIP, eip);
     this.#set(L_RET, k(retired));
     this.#set(L_FDESC, k(this.#flagsDescriptor()));
-    this.#set(L_X, k(id));
+    this.#set(L_X, k(result));
     this.#out.push(Op.br);
     uleb(this.#out, this.#depth + 1);
   }
@@ -904,16 +912,14 @@ export class WasmBlockCompiler {
    * through the `interp` import: the registers and the lazy flags go to memory and the mailbox
    * first, and the registers come back after. The block goes on when EIP is the
    * next instruction and nothing needs the engine; else it leaves with {@link LEFT}. Only for
-   * instructions after which a block can go on (ordinary ones, and the sensitive ones of
-   * `CONTINUES_AFTER_MONITOR_CALL`); a transfer ends the block. False when not possible.
+   * instructions after which a block can go on (see `goesOnAfterInterpreter`); a transfer ends
+   * the block. False when not possible.
    */
   #viaInterpreter(): boolean {
     const insn = this.#insn;
     const form = insn.form;
     if (form === undefined || !form.implemented) return false;
-    const i = insn.index;
-    if ((form.cls !== InstructionClass.Ordinary && !CONTINUES_AFTER_MONITOR_CALL.has(i)) || changesSegmentsOrIf(i)) return false;
-    const transfer = TRANSFERS.has(i) || (i >= 0x70 && i < 0x80) || (i >= 0x180 && i < 0x190) || ((i === 0xff || i === 0xfe) && insn.modrm >= 0 && ((insn.modrm >> 3) & 7) >= 2);
+    if (!goesOnAfterInterpreter(insn)) return false;
     this.#flagsToMailbox();
     // Every register goes to memory (the block loads them all on entry: in a loop, a register
     // written further on holds its newest value in the local when the call comes round again).
@@ -931,7 +937,7 @@ export class WasmBlockCompiler {
     }
     // The flags are the CPU's now: later readers ask through the helpers.
     this.#producer = undefined;
-    if (transfer) {
+    if (transfersControl(insn)) {
       this.#leave();
       this.#ended = true;
     } else {
@@ -940,16 +946,14 @@ export class WasmBlockCompiler {
     return true;
   }
 
-  /** Leaves with {@link LEFT} after the current instruction, at the EIP the interpreter left in the mailbox. */
+  /**
+   * Leaves with {@link LEFT} after the current instruction, at the EIP the interpreter left in
+   * the mailbox (no producer: the flags are the CPU's).
+   */
   #leave(): void {
     const eip = [...k(0), Op.i32Load];
     memarg(eip, this.#layout.mailbox + MailboxWord.Eip * 4);
-    this.#set(L_EIP, eip);
-    this.#set(L_RET, k(this.#k + 1));
-    this.#set(L_FDESC, k(0));
-    this.#set(L_X, k(LEFT));
-    this.#out.push(Op.br);
-    uleb(this.#out, this.#depth + 1);
+    this.#toEpilogue(eip, this.#k + 1, LEFT);
   }
 
   #inline(index: number, osz: number): void {
