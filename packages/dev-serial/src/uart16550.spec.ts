@@ -358,6 +358,8 @@ describe('Uart16550 registers', () => {
     const random = prng(0x16550);
     const offsets = [-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0.5, 2 ** 31, Number.NaN];
     const values = [0, 0xff, 0xffff_ffff, -1, 0x1_0000_0000, Number.NaN, 0.7];
+    let deepestReceive = 0;
+    let deepestTransmit = 0;
     for (let i = 0; i < 100_000; i++) {
       const r = random();
       const width = ([1, 2, 4] as const)[r % 3]!;
@@ -370,8 +372,9 @@ describe('Uart16550 registers', () => {
       }
       if ((r & 0x3f00) === 0) backend.type(Uint8Array.of(r & 0xff, (r >>> 16) & 0xff));
       if ((r & 0xff00) === 0x100) h.advance(r % 5_000_000);
-      expect(h.uart.receiveLevel).toBeLessThanOrEqual(16);
-      expect(h.uart.transmitLevel).toBeLessThanOrEqual(16);
+      // The deepest FIFOs seen, checked once after the loop: an expect per access costs far more than the UART.
+      deepestReceive = Math.max(deepestReceive, h.uart.receiveLevel);
+      deepestTransmit = Math.max(deepestTransmit, h.uart.transmitLevel);
       if (i % 997 === 0) {
         const state = h.uart.saveState();
         expect(() => uart16550StateFromValue(decodeState(encodeState(state)), 'com1')).not.toThrow();
@@ -381,6 +384,8 @@ describe('Uart16550 registers', () => {
         expect(level).toBe((mcr & 0x18) === 0x08 && (iir & 1) === 0);
       }
     }
+    expect(deepestReceive).toBeLessThanOrEqual(16);
+    expect(deepestTransmit).toBeLessThanOrEqual(16);
     expect(h.metric('serial.guest.ignored')).toBeGreaterThan(0);
     expect(backend.pendingInput).toBeLessThan(100_000);
   });
