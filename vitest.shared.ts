@@ -11,7 +11,9 @@ export const sharedConfig = defineConfig({
   ssr: { resolve: { conditions: ['@popek/source', ...defaultServerConditions] } },
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
-    testTimeout: 20_000,
+    // A timeout catches a hang, not a slow machine: CI runs every package's suite at once on two
+    // cores, where a test that takes 3 s alone can take ten times that.
+    testTimeout: 60_000,
     // The JSON report feeds the one-line summary CI prints (scripts/test-summary.mjs). A package
     // that runs its suites again under another configuration names that run's report with
     // POPEK_TEST_REPORT (`.vitest-results.<configuration>.json`).
