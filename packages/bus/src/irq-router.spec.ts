@@ -137,6 +137,17 @@ describe('PCI interrupt routing', () => {
     expect(com1.attachment!.irqs['irq']!.level).toBe(false);
   });
 
+  it('passes an ISA device’s request for acknowledge notices to the interrupt controller, for its IRQ', () => {
+    const { bus, sink } = makeBus();
+    const pit = new FakeDevice('pit', { irqs: [{ name: 'irq', line: 0 }] });
+    attach(bus, pit);
+    let acks = 0;
+    pit.attachment!.irqs['irq']!.onAcknowledge?.(() => acks++);
+    expect([...sink.onAck.keys()]).toEqual([0]);
+    for (const callback of sink.onAck.get(0)!) callback();
+    expect(acks).toBe(1);
+  });
+
   it('disconnects every PIRQ while the bridge is at its power-on values', () => {
     const { bus, sink } = makeBus();
     const nic = pciDevice('nic', 2);

@@ -87,6 +87,15 @@ export class IrqRouter {
     return id;
   }
 
+  /**
+   * Calls `callback` each time the interrupt controller acknowledges ISA IRQ `irq` (nothing
+   * happens when the controller cannot tell).
+   */
+  onAcknowledge(irq: number, callback: () => void): void {
+    this.resolveSink();
+    this.#sink.onAcknowledge?.(irq, callback);
+  }
+
   /** The level source `id` drives. */
   sourceLevel(id: number): boolean {
     return this.#levels[id] === 1;
@@ -213,5 +222,9 @@ export class RoutedIrqLine implements IrqLine {
 
   set(level: boolean): void {
     this.router.setSource(this.source, level);
+  }
+
+  onAcknowledge(callback: () => void): void {
+    this.router.onAcknowledge(this.line, callback);
   }
 }

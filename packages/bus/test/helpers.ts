@@ -8,9 +8,16 @@ export class RecordingSink implements IrqSink {
   readonly levels = new Array<boolean>(16).fill(false);
   readonly calls: [number, boolean][] = [];
 
+  /** Acknowledge callbacks by IRQ, as an interrupt controller keeps them. */
+  readonly onAck = new Map<number, (() => void)[]>();
+
   setIrq(line: number, level: boolean): void {
     this.levels[line] = level;
     this.calls.push([line, level]);
+  }
+
+  onAcknowledge(line: number, callback: () => void): void {
+    this.onAck.set(line, [...(this.onAck.get(line) ?? []), callback]);
   }
 }
 

@@ -95,3 +95,88 @@ describe('realtime clock', () => {
     expect(clock.idle()).toBe(4);
   });
 });
+
+describe('realtime clock slices', () => {
+  /** A realtime clock on a fake host whose CPU retires `ipns` instructions per host ns. */
+  function realtime(ipns: number) {
+    let hostMs = 0;
+    const cpu = counter();
+    const clock = new CoreClock({ mode: 'realtime', instructionsPerSecond: 1e8 }, { now: () => hostMs });
+    clock.setInstructionCounter(cpu);
+    clock.resume();
+    const slice = (instructions: number): void => {
+      clock.sliceStarted(instructions);
+      cpu.n += instructions;
+      hostMs += instructions / ipns / 1e6;
+      clock.sliceEnded();
+    };
+    return { clock, slice, cpu, advanceHost: (ms: number) => (hostMs += ms) };
+  }
+
+  it('sizes a slice by the rate the CPU has run at, so it ends near the next deadline', () => {
+    const { clock, slice } = realtime(0.5);
+    const t = clock.createTimer('tick', () => {});
+    expect(clock.instructionsUntilNextDeadline()).toBe(Infinity);
+    // Before any slice is measured, the configured rate (100 MIPS) is assumed.
+    clock.armIn(t, 1e6);
+    expect(clock.instructionsUntilNextDeadline()).toBe(100_000);
+    for (let i = 0; i < 500; i++) slice(200_000); // 200 ms of host time
+    expect(clock.instructionsPerNs).toBeCloseTo(0.5, 3);
+    clock.runDue();
+    clock.armIn(t, 4e6);
+    expect(clock.instructionsUntilNextDeadline()).toBeGreaterThan(1_990_000);
+    expect(clock.instructionsUntilNextDeadline()).toBeLessThan(2_010_000);
+  });
+
+  it('follows a CPU that slows down within tens of milliseconds of host time', () => {
+    const { clock, slice, cpu, advanceHost } = realtime(0.4);
+    for (let i = 0; i < 200; i++) slice(400_000); // 200 ms
+    expect(clock.instructionsPerNs).toBeCloseTo(0.4, 3);
+    // Then the CPU runs at a twentieth of that (the interpreter on cold code): within 50 ms of
+    // host time the estimate is within 25% of the new rate.
+    const slowSlice = (instructions: number): void => {
+      clock.sliceStarted(instructions);
+      cpu.n += instructions;
+      advanceHost(instructions / 0.02 / 1e6);
+      clock.sliceEnded();
+    };
+    for (let i = 0; i < 25; i++) slowSlice(40_000); // 2 ms each
+    expect(clock.instructionsPerNs).toBeGreaterThan(0.02);
+    expect(clock.instructionsPerNs).toBeLessThan(0.025);
+  });
+
+  it('does not learn from time that passes between slices', () => {
+    const { clock, slice, advanceHost } = realtime(0.25);
+    for (let i = 0; i < 500; i++) {
+      slice(100_000); // 0.4 ms
+      advanceHost(5); // the host sleeping while the guest halts
+    }
+    expect(clock.instructionsPerNs).toBeCloseTo(0.25, 3);
+  });
+
+  it('ends a running slice when a timer is armed before its expected end', () => {
+    const { clock, slice } = realtime(0.1);
+    for (let i = 0; i < 20; i++) slice(100_000);
+    let exits = 0;
+    clock.onEarlierDeadline(() => exits++);
+    const t = clock.createTimer('t', () => {});
+    clock.sliceStarted(200_000); // expected to take 2 ms
+    clock.armIn(t, 3e6);
+    expect(exits).toBe(0);
+    clock.armIn(t, 1e6);
+    expect(exits).toBe(1);
+    clock.sliceEnded();
+    clock.armIn(t, 1e5);
+    expect(exits).toBe(1);
+  });
+
+  it('does not time slices while paused', () => {
+    const { clock, slice, advanceHost } = realtime(0.3);
+    for (let i = 0; i < 1000; i++) slice(100_000);
+    clock.pause();
+    clock.sliceStarted(100_000);
+    advanceHost(50);
+    clock.sliceEnded();
+    expect(clock.instructionsPerNs).toBeCloseTo(0.3, 3);
+  });
+});

@@ -31,6 +31,9 @@ export interface HostTime {
 /** The clock's source of host time (tests bind a fake). */
 export const HostTime = serviceId<HostTime>('@popek/core:HostTime');
 
+/** Host ns over which a realtime clock's measure of the CPU's rate forgets a slice (by 1/e). */
+const RATE_DECAY_NS = 20e6;
+
 /** The default host time source: `performance.now()`. */
 export const performanceHostTime: HostTime = { now: () => performance.now() };
 
@@ -93,11 +96,21 @@ export class CoreClock implements Snapshotable {
   #retiredBase = 0;
   #next = Infinity;
   /**
-   * Deterministic mode: guest time at which the running slice ends. `-Infinity` between slices and
-   * in realtime mode, where arming a timer never ends a slice.
+   * Guest time at which the running slice ends (in realtime mode: is expected to end, at the
+   * measured rate); `-Infinity` between slices.
    */
   #sliceEndNs = -Infinity;
   #onEarlierDeadline: (() => void) | undefined;
+  /**
+   * Realtime mode: the ns of host time an instruction takes, averaged over recent slices weighted
+   * by their duration (weights decay with host time), so a slice can end near the next deadline
+   * instead of running long past it. The sums: weight × ns per instruction, and weight.
+   */
+  #rateWeightedNs: number;
+  #rateWeight: number;
+  /** Realtime mode: retired count and guest time when the running slice started (NaN: none). */
+  #sliceStartRetired = Number.NaN;
+  #sliceStartNs = 0;
 
   /**
    * @param options - mode and instruction rate
@@ -109,6 +122,9 @@ export class CoreClock implements Snapshotable {
     if (!(ips > 0) || !Number.isFinite(ips)) throw new RangeError(`instructionsPerSecond must be positive, not ${ips}`);
     this.nsPerInstruction = 1e9 / ips;
     this.#host = host;
+    // Until slices are measured, assume the configured rate, as if measured over one decay period.
+    this.#rateWeight = RATE_DECAY_NS;
+    this.#rateWeightedNs = RATE_DECAY_NS * this.nsPerInstruction;
   }
 
   /** Connects the instruction counter (the CPU does this once, at build). */
@@ -158,10 +174,10 @@ export class CoreClock implements Snapshotable {
   }
 
   /**
-   * Arms `timer` to fire at guest time `deadlineNs` (replacing any earlier deadline). In
-   * deterministic mode, a deadline before the end of the running slice ends the slice at the next
-   * instruction boundary (see {@link onEarlierDeadline}), so the timer fires on the instruction
-   * its deadline names however the host slices the run.
+   * Arms `timer` to fire at guest time `deadlineNs` (replacing any earlier deadline). A deadline
+   * before the end of the running slice ends the slice at the next instruction boundary (see
+   * {@link onEarlierDeadline}): in deterministic mode the timer then fires on the instruction its
+   * deadline names however the host slices the run, and in realtime mode close to its time.
    */
   arm(timer: Timer, deadlineNs: number): void {
     timer.deadline = deadlineNs;
@@ -174,7 +190,7 @@ export class CoreClock implements Snapshotable {
 
   /**
    * Sets what the clock calls when a timer is armed, during a slice, for before the slice's end
-   * (the machine asks the CPU to end the slice). Deterministic mode only.
+   * (the machine asks the CPU to end the slice).
    */
   onEarlierDeadline(callback: () => void): void {
     this.#onEarlierDeadline = callback;
@@ -182,15 +198,43 @@ export class CoreClock implements Snapshotable {
 
   /**
    * The machine starts a slice of `instructions` instructions (deterministic mode: a timer armed
-   * for before its end ends it early; realtime mode: nothing).
+   * for before its end ends it early; realtime mode: the clock times the slice to learn the rate
+   * at which the CPU runs).
    */
   sliceStarted(instructions: number): void {
-    if (this.mode === 'deterministic') this.#sliceEndNs = this.nowNs() + instructions * this.nsPerInstruction;
+    if (this.mode === 'deterministic') {
+      this.#sliceEndNs = this.nowNs() + instructions * this.nsPerInstruction;
+    } else if (this.running) {
+      this.#sliceStartRetired = this.#counter.retired();
+      this.#sliceStartNs = this.nowNs();
+      // Where the slice is expected to end: a timer armed for before then ends it early too.
+      this.#sliceEndNs = this.#sliceStartNs + instructions / this.instructionsPerNs;
+    }
   }
 
   /** The machine's slice ended. */
   sliceEnded(): void {
     this.#sliceEndNs = -Infinity;
+    if (Number.isNaN(this.#sliceStartRetired)) return;
+    const retired = this.#counter.retired() - this.#sliceStartRetired;
+    const ns = this.nowNs() - this.#sliceStartNs;
+    this.#sliceStartRetired = Number.NaN;
+    if (!(ns > 0) || !(retired > 0)) return;
+    // A mean weighted by time, not a ratio of sums: after a fast phase the many instructions it
+    // retired would keep a ratio fast long after the CPU slowed down, and slices sized by it would
+    // overrun their deadlines. A slow estimate only makes slices shorter.
+    const keep = Math.exp(-ns / RATE_DECAY_NS);
+    this.#rateWeightedNs = this.#rateWeightedNs * keep + ns * (ns / retired);
+    this.#rateWeight = this.#rateWeight * keep + ns;
+  }
+
+  /**
+   * Realtime mode: instructions per guest ns the CPU has recently run at (what slices are sized
+   * by); in deterministic mode, `1 / nsPerInstruction`.
+   */
+  get instructionsPerNs(): number {
+    if (this.mode === 'deterministic') return 1 / this.nsPerInstruction;
+    return this.#rateWeight / this.#rateWeightedNs;
   }
 
   /** Arms `timer` to fire `delayNs` from now. */
@@ -231,12 +275,17 @@ export class CoreClock implements Snapshotable {
   }
 
   /**
-   * How many instructions the CPU may run before the next deadline, in deterministic mode (so a
-   * slice ends exactly on it); `Infinity` in realtime mode or with nothing armed.
+   * How many instructions the CPU may run before the next deadline (`Infinity` with nothing
+   * armed). In deterministic mode, exactly as many as end the slice on it. In realtime mode, an
+   * estimate from the rate recent slices ran at ({@link instructionsPerNs}): a slice that ran on
+   * for milliseconds past a deadline would fire its timer late, and a periodic timer such as the
+   * PIT's would merge ticks the guest counts (Linux then finds its clocksources disagree).
    */
   instructionsUntilNextDeadline(): number {
-    if (this.mode !== 'deterministic' || this.#next === Infinity) return Infinity;
-    return Math.max(0, Math.ceil((this.#next - this.nowNs()) / this.nsPerInstruction));
+    if (this.#next === Infinity) return Infinity;
+    const ns = this.#next - this.nowNs();
+    if (this.mode === 'deterministic') return Math.max(0, Math.ceil(ns / this.nsPerInstruction));
+    return Math.max(0, Math.ceil(ns * this.instructionsPerNs));
   }
 
   /**

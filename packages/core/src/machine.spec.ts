@@ -243,12 +243,16 @@ describe('machine', () => {
     expect(run(4096, 100_000)).toEqual([1250, 50_250]);
   });
 
-  it('in realtime mode, arming a timer during a slice does not end the slice (timers fire between slices)', () => {
+  it('in realtime mode, a timer armed during a slice for before its expected end ends the slice; a later one does not', () => {
+    // Host time stands still, so the clock keeps its initial rate estimate: 100 MIPS, 10 000
+    // instructions in 100 µs.
     const m = Machine.build(makeProfile([]), { clock: { mode: 'realtime' }, hostTime: { now: () => 0 }, sliceInstructions: 10_000 });
     const cpu = m.processor as CountingCpu;
+    m.clock.resume();
     const timer = m.clock.createTimer('one-shot', () => {});
+    let delayNs = 1e6;
     cpu.onInstruction = (count) => {
-      if (count % 1000 === 0) m.clock.armIn(timer, 250);
+      if (count % 1000 === 500) m.clock.armIn(timer, delayNs);
     };
     const exits: SliceExit[] = [];
     const runSlice = cpu.runSlice.bind(cpu);
@@ -257,9 +261,15 @@ describe('machine', () => {
       exits.push(exit);
       return exit;
     };
-    m.runInstructions(30_000);
-    expect(cpu.count).toBe(30_000);
-    expect(exits).toEqual([SliceExit.Budget, SliceExit.Budget, SliceExit.Budget]);
+    m.runInstructions(20_000);
+    expect(cpu.count).toBe(20_000);
+    expect(exits).toEqual([SliceExit.Budget, SliceExit.Budget]);
+    m.clock.cancel(timer);
+    m.clock.runDue();
+    exits.length = 0;
+    delayNs = 2_000; // within the 10 µs the 1000-instruction slice is expected to take
+    m.runInstructions(1000);
+    expect(exits[0]).toBe(SliceExit.Requested);
   });
 
   it('gives identical results for identical runs in deterministic mode', () => {

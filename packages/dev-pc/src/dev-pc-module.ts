@@ -1,11 +1,11 @@
-import { ContainerModule, DeviceContribution, InterruptController, IrqSink } from '@popek/core';
+import { ContainerModule, DeviceContribution, InterruptController, IrqSink, StateUpgradeContribution } from '@popek/core';
 import { AcpiPm } from './acpi-pm.js';
 import { ElcrControl } from './elcr-control.js';
 import { I8042Controller } from './i8042-controller.js';
 import { KeyboardInput } from './keyboard-input.js';
 import { MouseInput } from './mouse-input.js';
 import { Pic8259Pair } from './pic-8259-pair.js';
-import { Pit8254 } from './pit-8254.js';
+import { PIT_STATE_UPGRADES, Pit8254 } from './pit-8254.js';
 import { PowerButton } from './power-button.js';
 import { ResetControlRegister } from './reset-control-register.js';
 import { RtcCmos } from './rtc-cmos.js';
@@ -37,6 +37,7 @@ export function createDevPcModule(devices: readonly PcChipsetDevice[] = ALL_PC_C
         case 'pit':
           bind(Pit8254).toSelf().inSingletonScope();
           bind(DeviceContribution).toService(Pit8254);
+          for (const upgrade of PIT_STATE_UPGRADES) bind(StateUpgradeContribution).toConstantValue(upgrade);
           break;
         case 'rtc':
           bind(RtcCmos).toSelf().inSingletonScope();

@@ -236,6 +236,31 @@ describe('8259A pair driven like Linux', () => {
     expect(pic.hasInterrupt()).toBe(false);
   });
 
+  it('tells the devices that asked which IRQ an INTA cycle or a poll acknowledged, and nobody for a spurious one', () => {
+    const { pic, bus } = setup();
+    initLikeLinux(bus);
+    const acked: number[] = [];
+    for (const irq of [0, 2, 6, 9, 15]) pic.onAcknowledge(irq, () => acked.push(irq));
+    bus.out(MASTER_IMR, 0x00);
+    bus.out(SLAVE_IMR, 0x00);
+    pic.setIrq(0, true);
+    expect(pic.acknowledge()).toBe(VECTOR_BASE);
+    eoi(bus, 0);
+    pic.setIrq(9, true);
+    expect(pic.acknowledge()).toBe(VECTOR_BASE + 9);
+    eoi(bus, 9);
+    pic.setIrq(6, true);
+    bus.out(MASTER_CMD, 0x0c);
+    expect(bus.in(MASTER_CMD)).toBe(0x86);
+    expect(acked).toEqual([0, 9, 6]);
+    bus.out(0x4d1, 0x80); // IRQ 15 level-triggered; its request vanishes before INTA
+    pic.setIrq(15, true);
+    pic.setIrq(15, false);
+    expect(pic.acknowledge()).toBe(VECTOR_BASE + 15);
+    expect(acked).toEqual([0, 9, 6]);
+    expect(() => pic.onAcknowledge(16, () => {})).toThrow(RangeError);
+  });
+
   it('lets lower priorities through in special mask mode when the in-service level is masked', () => {
     const { pic, bus } = setup();
     initLikeLinux(bus);

@@ -97,6 +97,8 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
   readonly #delivered: Counter[] = [];
   readonly #spurious: Counter;
   readonly #badLine: Counter;
+  /** Per IRQ, what to call when a request of it is acknowledged (registered at build). */
+  readonly #onAck: ((() => void)[] | undefined)[] = [];
   readonly #masterWindow = new PicPortWindow(this, false);
   readonly #slaveWindow = new PicPortWindow(this, true);
   readonly #elcrWindow = new ElcrWindow(this);
@@ -156,6 +158,18 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
     this.#update();
   }
 
+  /** Calls `callback` each time a request of IRQ `line` (0–15) is acknowledged by INTA or a poll. */
+  onAcknowledge(line: number, callback: () => void): void {
+    if (!(line >= 0 && line < 16) || (line | 0) !== line) throw new RangeError(`ISA IRQ ${line} does not exist (0–15)`);
+    (this.#onAck[line] ??= []).push(callback);
+  }
+
+  /** Tells whoever asked that IRQ `irq`'s request was acknowledged. */
+  #acknowledged(irq: number): void {
+    const callbacks = this.#onAck[irq];
+    if (callbacks !== undefined) for (const callback of callbacks) callback();
+  }
+
   // --- InterruptController -------------------------------------------------------------------
 
   /** The cached INT output changes only when a line, a register or an INTA cycle changes it. */
@@ -174,6 +188,7 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
     }
     this.master.acknowledge(ir);
     let vector: number;
+    let irq = ir;
     if (ir === PIC_CASCADE_IR && !this.master.singleMode) {
       const slaveIr = this.slave.pendingIr(0);
       if (slaveIr < 0) {
@@ -185,12 +200,14 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
         this.slave.acknowledge(slaveIr);
         this.#delivered[8 + slaveIr]!.value++;
         vector = this.slave.vectorBase | slaveIr;
+        irq = 8 + slaveIr;
       }
     } else {
       this.#delivered[ir]!.value++;
       vector = this.master.vectorBase | ir;
     }
     this.#update();
+    if (irq !== PIC_CASCADE_IR || this.master.singleMode) this.#acknowledged(irq);
     return vector;
   }
 
@@ -226,6 +243,9 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
       // cascade request it latched is withdrawn as well (else a spurious IRQ 15 would follow).
       if (slave && (value & 0x80) !== 0 && (this.master.levelMask & CASCADE_BIT) === 0) this.master.irr &= ~CASCADE_BIT;
       this.#update();
+      if ((value & 0x80) !== 0 && (slave || (value & 7) !== PIC_CASCADE_IR || this.master.singleMode)) {
+        this.#acknowledged((slave ? 8 : 0) + (value & 7));
+      }
     }
     return value;
   }

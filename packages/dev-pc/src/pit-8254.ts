@@ -14,6 +14,8 @@ import {
   type DeviceResources,
   type IrqLine,
   type MetricsRegistry,
+  type StateRecord,
+  type StateUpgradeContribution,
   type StateValue,
   type Timer,
 } from '@popek/core';
@@ -46,6 +48,19 @@ const CW_READ_BACK = 3;
 /** Read-back bit 5 (COUNT, active low) and bit 4 (STATUS, active low). */
 const READ_BACK_NO_COUNT = 0x20;
 const READ_BACK_NO_STATUS = 0x10;
+/**
+ * Periods of counter 0 that a late timer (a host that fell behind guest time) may owe the guest;
+ * ticks beyond are lost, as on a host without the catch-up. Four seconds at Linux's 250 Hz.
+ */
+export const PIT_MAX_OWED_TICKS = 1000;
+
+/**
+ * The upgrades of the PIT's saved state: version 2 added `owedTicks` (a version 1 snapshot owes
+ * none).
+ */
+export const PIT_STATE_UPGRADES: readonly StateUpgradeContribution[] = [
+  { stateType: '@popek/dev-pc:Pit8254', from: 1, upgrade: (state) => ({ ...(state as StateRecord), owedTicks: 0 }) },
+];
 
 /** The PIT tick (input clocks since guest time 0) at guest time `ns`. */
 export function pitTickAt(ns: number): number {
@@ -78,13 +93,21 @@ class PitWindow extends ByteRegisterWindow {
  * clock, and port 61h, through which the guest drives counter 2's GATE and reads its OUT (Linux
  * calibrates the TSC that way). Counter 0's OUT drives IRQ 0: a core timer is armed at the exact
  * tick of its next change, so no work is done between edges.
+ *
+ * In realtime mode the host can fall behind guest time (a busy or descheduled host process), and
+ * the timer then fires after several periods of counter 0 have passed, whose rising edges would
+ * merge into one request at the PIC. A guest that counts ticks (Linux's jiffies, until it trusts
+ * a clocksource) would lose time and find its TSC running fast. Like KVM's PIT, the device keeps
+ * the periods it owes (mode 2 and 3) and raises IRQ 0 again each time the PIC acknowledges the
+ * previous request, until the guest has seen every tick. In deterministic mode timers are never
+ * late and nothing is owed.
  */
 @injectable()
 export class Pit8254 implements Device {
   readonly id = 'pit';
   readonly snapshotId = 'pit';
   readonly stateType = '@popek/dev-pc:Pit8254';
-  readonly stateVersion = 1;
+  readonly stateVersion = 2;
 
   /** Counters 0, 1 and 2. */
   readonly channels: readonly [Pit8254Channel, Pit8254Channel, Pit8254Channel] = [
@@ -101,6 +124,9 @@ export class Pit8254 implements Device {
   #ch0NextTick = Infinity;
   readonly #timer: Timer;
   readonly #edges: Counter;
+  readonly #reinjected: Counter;
+  /** Rising edges of counter 0 that a late timer merged, still to be raised again. */
+  #owedTicks = 0;
   readonly #window = new PitWindow(this);
   readonly #portBWindow = new SingleByteWindow(() => this.readPortB(), (value) => this.writePortB(value));
 
@@ -114,6 +140,7 @@ export class Pit8254 implements Device {
   ) {
     this.#timer = clock.createTimer('pit.ch0', (now) => this.#onTimer(now));
     this.#edges = metrics.counter('pit.irq0-edges', 'Rising edges of counter 0 OUT (IRQ 0)');
+    this.#reinjected = metrics.counter('pit.irq0-reinjected', 'IRQ 0 requests raised again for ticks a late host timer merged');
     this.#resetChannels();
   }
 
@@ -129,13 +156,20 @@ export class Pit8254 implements Device {
 
   attach(attachment: DeviceAttachment): void {
     this.#irq = attachment.irqs['irq'] ?? new DisconnectedIrqLine();
+    this.#irq.onAcknowledge?.(() => this.#acknowledged());
   }
 
   reset(): void {
     this.#resetChannels();
     this.clock.cancel(this.#timer);
     this.#ch0NextTick = Infinity;
+    this.#owedTicks = 0;
     this.#drive(false);
+  }
+
+  /** Ticks of counter 0 a late host timer merged that IRQ 0 has not raised again yet. */
+  get owedTicks(): number {
+    return this.#owedTicks;
   }
 
   #resetChannels(): void {
@@ -161,7 +195,11 @@ export class Pit8254 implements Device {
     const t = this.#now();
     if (offset !== 3) {
       this.channels[offset as 0 | 1 | 2].writeByte(value, t);
-      if (offset === 0) this.#updateChannel0(t);
+      if (offset === 0) {
+        // A new count starts a new timebase: ticks owed under the old one are forgotten.
+        this.#owedTicks = 0;
+        this.#updateChannel0(t);
+      }
       return;
     }
     const select = value >> 6;
@@ -176,7 +214,10 @@ export class Pit8254 implements Device {
     }
     const ch = this.channels[select as 0 | 1 | 2];
     if (((value >> 4) & 3) === 0) ch.latchCount(t);
-    else ch.program(value, t);
+    else {
+      ch.program(value, t);
+      if (select === 0) this.#owedTicks = 0;
+    }
     if (select === 0) this.#updateChannel0(t);
   }
 
@@ -214,12 +255,45 @@ export class Pit8254 implements Device {
     const due = this.#ch0NextTick;
     if (due <= t) {
       // Show the edge that was due even if time has moved past a short pulse since (a late
-      // timer coalesces periods, as a late interrupt handler would, but never loses the edge).
+      // timer coalesces periods, but never loses the edge, and the periods are owed).
       const ch = this.channels[0];
       ch.sync(due);
       this.#drive(ch.out(due));
+      if (t > due && (ch.mode === 2 || ch.mode === 3)) {
+        const rises = this.#risesAfter(due, t);
+        // The update below shows OUT at t: a rise when it is high and the line is low.
+        const shown = ch.out(t) && !this.#irqLevel ? 1 : 0;
+        if (rises > shown) this.#owedTicks = Math.min(PIT_MAX_OWED_TICKS, this.#owedTicks + rises - shown);
+      }
     }
     this.#updateChannel0(t);
+  }
+
+  /** Rising edges of counter 0's OUT after tick `from` up to tick `to` (at most a bound's worth). */
+  #risesAfter(from: number, to: number): number {
+    const ch = this.channels[0];
+    let level = ch.out(from);
+    let rises = 0;
+    let at = from;
+    for (let i = 0; i < 2 * PIT_MAX_OWED_TICKS + 2; i++) {
+      const next = ch.nextOutChange(at);
+      if (next > to) break;
+      ch.sync(next);
+      const out = ch.out(next);
+      if (out && !level) rises++;
+      level = out;
+      at = next;
+    }
+    return rises;
+  }
+
+  /** The PIC acknowledged IRQ 0: raise a tick it is owed (the line ends at OUT's level). */
+  #acknowledged(): void {
+    if (this.#owedTicks === 0) return;
+    this.#owedTicks--;
+    this.#reinjected.value++;
+    this.#irq.set(!this.#irqLevel);
+    this.#irq.set(this.#irqLevel);
   }
 
   #drive(level: boolean): void {
@@ -235,6 +309,7 @@ export class Pit8254 implements Device {
       portB: this.#portB,
       irqLevel: this.#irqLevel,
       ch0NextTick: this.#ch0NextTick === Infinity ? -1 : this.#ch0NextTick,
+      owedTicks: this.#owedTicks,
     };
   }
 
@@ -249,6 +324,8 @@ export class Pit8254 implements Device {
     const next = numberField(state, 'ch0NextTick');
     this.#ch0NextTick = next >= 0 && Number.isFinite(next) ? next : Infinity;
     this.#irqLevel = booleanField(state, 'irqLevel');
+    const owed = numberField(state, 'owedTicks');
+    this.#owedTicks = owed >= 0 && owed <= PIT_MAX_OWED_TICKS ? Math.floor(owed) : 0;
     this.#irq.set(this.#irqLevel);
   }
 }

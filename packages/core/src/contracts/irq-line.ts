@@ -18,6 +18,12 @@ export interface IrqLine {
   set(level: boolean): void;
   /** The level the device last drove. */
   readonly level: boolean;
+  /**
+   * Calls `callback` each time the interrupt controller acknowledges a request of this line
+   * (the CPU's INTA cycle, or a poll). A timer that fell behind the host re-raises a tick it
+   * would otherwise have merged there, as KVM's PIT does. Lines that cannot tell never call it.
+   */
+  onAcknowledge?(callback: () => void): void;
 }
 
 /**
@@ -27,6 +33,8 @@ export interface IrqLine {
 export interface IrqSink {
   /** Sets input `line` of the controller to `level`. */
   setIrq(line: number, level: boolean): void;
+  /** Calls `callback` each time the controller acknowledges a request of input `line`. */
+  onAcknowledge?(line: number, callback: () => void): void;
 }
 
 /** An {@link IrqLine} that drives input `line` of `sink`. */
@@ -62,6 +70,10 @@ export class SinkIrqLine implements IrqLine {
   set(level: boolean): void {
     this.#level = level;
     this.sink.setIrq(this.line, level);
+  }
+
+  onAcknowledge(callback: () => void): void {
+    this.sink.onAcknowledge?.(this.line, callback);
   }
 }
 
