@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CoreClock } from './clock.js';
+import { CoreClock, REALTIME_MIN_SLICE } from './clock.js';
 
 function counter(): { retired: () => number; n: number } {
   const c = { n: 0, retired: () => c.n };
@@ -97,30 +97,35 @@ describe('realtime clock', () => {
 });
 
 describe('realtime clock slices', () => {
-  /** A realtime clock on a fake host whose CPU retires `ipns` instructions per host ns. */
-  function realtime(ipns: number) {
+  /** A realtime clock on a fake host whose CPU retires `rate` instructions per host ns. */
+  function realtime(rate: number) {
     let hostMs = 0;
     const cpu = counter();
     const clock = new CoreClock({ mode: 'realtime', instructionsPerSecond: 1e8 }, { now: () => hostMs });
     clock.setInstructionCounter(cpu);
     clock.resume();
-    const slice = (instructions: number): void => {
-      clock.sliceStarted(instructions);
-      cpu.n += instructions;
-      hostMs += instructions / ipns / 1e6;
-      clock.sliceEnded();
+    const r = {
+      rate,
+      /** A slice of `instructions`, of which the CPU runs `ran` (all by default), `stallMs` more on the host. */
+      slice(instructions: number, ran = instructions, stallMs = 0): void {
+        clock.sliceStarted(instructions);
+        cpu.n += ran;
+        hostMs += ran / r.rate / 1e6 + stallMs;
+        clock.sliceEnded();
+      },
+      advanceHost: (ms: number) => (hostMs += ms),
     };
-    return { clock, slice, cpu, advanceHost: (ms: number) => (hostMs += ms) };
+    return { clock, cpu, r };
   }
 
   it('sizes a slice by the rate the CPU has run at, so it ends near the next deadline', () => {
-    const { clock, slice } = realtime(0.5);
+    const { clock, r } = realtime(0.5);
     const t = clock.createTimer('tick', () => {});
     expect(clock.instructionsUntilNextDeadline()).toBe(Infinity);
     // Before any slice is measured, the configured rate (100 MIPS) is assumed.
     clock.armIn(t, 1e6);
-    expect(clock.instructionsUntilNextDeadline()).toBe(100_000);
-    for (let i = 0; i < 500; i++) slice(200_000); // 200 ms of host time
+    expect(Math.abs(clock.instructionsUntilNextDeadline() - 100_000)).toBeLessThanOrEqual(1);
+    for (let i = 0; i < 40; i++) r.slice(200_000);
     expect(clock.instructionsPerNs).toBeCloseTo(0.5, 3);
     clock.runDue();
     clock.armIn(t, 4e6);
@@ -128,35 +133,55 @@ describe('realtime clock slices', () => {
     expect(clock.instructionsUntilNextDeadline()).toBeLessThan(2_010_000);
   });
 
-  it('follows a CPU that slows down within tens of milliseconds of host time', () => {
-    const { clock, slice, cpu, advanceHost } = realtime(0.4);
-    for (let i = 0; i < 200; i++) slice(400_000); // 200 ms
+  it('never sizes a slice below REALTIME_MIN_SLICE, even for a deadline that has passed', () => {
+    const { clock, r } = realtime(0.2);
+    const t = clock.createTimer('tick', () => {});
+    clock.armIn(t, 100);
+    expect(clock.instructionsUntilNextDeadline()).toBe(REALTIME_MIN_SLICE);
+    r.advanceHost(1);
+    expect(clock.instructionsUntilNextDeadline()).toBe(REALTIME_MIN_SLICE);
+  });
+
+  it('follows a CPU that slows down within a few slices', () => {
+    const { clock, r } = realtime(0.4);
+    for (let i = 0; i < 40; i++) r.slice(200_000);
     expect(clock.instructionsPerNs).toBeCloseTo(0.4, 3);
-    // Then the CPU runs at a twentieth of that (the interpreter on cold code): within 50 ms of
-    // host time the estimate is within 25% of the new rate.
-    const slowSlice = (instructions: number): void => {
-      clock.sliceStarted(instructions);
-      cpu.n += instructions;
-      advanceHost(instructions / 0.02 / 1e6);
-      clock.sliceEnded();
-    };
-    for (let i = 0; i < 25; i++) slowSlice(40_000); // 2 ms each
+    r.rate = 0.02; // the interpreter on cold code
+    for (let i = 0; i < 12; i++) r.slice(40_000);
     expect(clock.instructionsPerNs).toBeGreaterThan(0.02);
     expect(clock.instructionsPerNs).toBeLessThan(0.025);
   });
 
+  it('recovers within a few slices from one the host stalled in, however short the next ones are', () => {
+    const { clock, r } = realtime(0.3);
+    for (let i = 0; i < 40; i++) r.slice(100_000);
+    r.slice(10_000, 10_000, 200); // the host process was descheduled for 200 ms
+    expect(clock.instructionsPerNs).toBeGreaterThan(0.3 / 10);
+    for (let i = 0; i < 20; i++) r.slice(REALTIME_MIN_SLICE);
+    expect(clock.instructionsPerNs).toBeCloseTo(0.3, 2);
+  });
+
+  it('learns only from whole slices of at least REALTIME_MIN_SLICE instructions', () => {
+    const { clock, r } = realtime(0.3);
+    for (let i = 0; i < 40; i++) r.slice(100_000);
+    r.rate = 0.001;
+    for (let i = 0; i < 50; i++) r.slice(REALTIME_MIN_SLICE - 1); // too short to measure
+    for (let i = 0; i < 50; i++) r.slice(100_000, 50_000); // ended early (HLT, an exit request)
+    expect(clock.instructionsPerNs).toBeCloseTo(0.3, 3);
+  });
+
   it('does not learn from time that passes between slices', () => {
-    const { clock, slice, advanceHost } = realtime(0.25);
-    for (let i = 0; i < 500; i++) {
-      slice(100_000); // 0.4 ms
-      advanceHost(5); // the host sleeping while the guest halts
+    const { clock, r } = realtime(0.25);
+    for (let i = 0; i < 100; i++) {
+      r.slice(100_000);
+      r.advanceHost(5); // the host sleeping while the guest halts
     }
     expect(clock.instructionsPerNs).toBeCloseTo(0.25, 3);
   });
 
   it('ends a running slice when a timer is armed before its expected end', () => {
-    const { clock, slice } = realtime(0.1);
-    for (let i = 0; i < 20; i++) slice(100_000);
+    const { clock, r } = realtime(0.1);
+    for (let i = 0; i < 60; i++) r.slice(100_000);
     let exits = 0;
     clock.onEarlierDeadline(() => exits++);
     const t = clock.createTimer('t', () => {});
@@ -171,11 +196,11 @@ describe('realtime clock slices', () => {
   });
 
   it('does not time slices while paused', () => {
-    const { clock, slice, advanceHost } = realtime(0.3);
-    for (let i = 0; i < 1000; i++) slice(100_000);
+    const { clock, r } = realtime(0.3);
+    for (let i = 0; i < 60; i++) r.slice(100_000);
     clock.pause();
     clock.sliceStarted(100_000);
-    advanceHost(50);
+    r.advanceHost(50);
     clock.sliceEnded();
     expect(clock.instructionsPerNs).toBeCloseTo(0.3, 3);
   });

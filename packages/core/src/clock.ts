@@ -31,8 +31,15 @@ export interface HostTime {
 /** The clock's source of host time (tests bind a fake). */
 export const HostTime = serviceId<HostTime>('@popek/core:HostTime');
 
-/** Host ns over which a realtime clock's measure of the CPU's rate forgets a slice (by 1/e). */
-const RATE_DECAY_NS = 20e6;
+/**
+ * The fewest instructions a realtime slice is sized to, and the fewest a slice must have run (all
+ * it was given) for the clock to learn the CPU's rate from it: shorter slices measure the host's
+ * cost per slice more than per instruction. At a few ns to a few tens of ns per instruction, a
+ * deadline is missed by well under 100 µs.
+ */
+export const REALTIME_MIN_SLICE = 4096;
+/** How far each measured slice moves the realtime rate estimate (in log space). */
+const RATE_LEARNING = 0.25;
 
 /** The default host time source: `performance.now()`. */
 export const performanceHostTime: HostTime = { now: () => performance.now() };
@@ -102,12 +109,14 @@ export class CoreClock implements Snapshotable {
   #sliceEndNs = -Infinity;
   #onEarlierDeadline: (() => void) | undefined;
   /**
-   * Realtime mode: the ns of host time an instruction takes, averaged over recent slices weighted
-   * by their duration (weights decay with host time), so a slice can end near the next deadline
-   * instead of running long past it. The sums: weight × ns per instruction, and weight.
+   * Realtime mode: the natural log of the instructions per host ns the CPU ran at, averaged
+   * (exponentially) over recent whole slices, so a slice can end near the next deadline instead of
+   * running long past it. Averaging logs per slice, not instructions over time, lets one slice the
+   * host stalled in lower the estimate by a bounded factor that the next slices undo.
    */
-  #rateWeightedNs: number;
-  #rateWeight: number;
+  #logRate: number;
+  /** Realtime mode: instructions the running slice was given. */
+  #sliceInstructions = 0;
   /** Realtime mode: retired count and guest time when the running slice started (NaN: none). */
   #sliceStartRetired = Number.NaN;
   #sliceStartNs = 0;
@@ -122,9 +131,8 @@ export class CoreClock implements Snapshotable {
     if (!(ips > 0) || !Number.isFinite(ips)) throw new RangeError(`instructionsPerSecond must be positive, not ${ips}`);
     this.nsPerInstruction = 1e9 / ips;
     this.#host = host;
-    // Until slices are measured, assume the configured rate, as if measured over one decay period.
-    this.#rateWeight = RATE_DECAY_NS;
-    this.#rateWeightedNs = RATE_DECAY_NS * this.nsPerInstruction;
+    // Until slices are measured, assume the configured rate.
+    this.#logRate = Math.log(1 / this.nsPerInstruction);
   }
 
   /** Connects the instruction counter (the CPU does this once, at build). */
@@ -207,6 +215,7 @@ export class CoreClock implements Snapshotable {
     } else if (this.running) {
       this.#sliceStartRetired = this.#counter.retired();
       this.#sliceStartNs = this.nowNs();
+      this.#sliceInstructions = instructions;
       // Where the slice is expected to end: a timer armed for before then ends it early too.
       this.#sliceEndNs = this.#sliceStartNs + instructions / this.instructionsPerNs;
     }
@@ -219,13 +228,10 @@ export class CoreClock implements Snapshotable {
     const retired = this.#counter.retired() - this.#sliceStartRetired;
     const ns = this.nowNs() - this.#sliceStartNs;
     this.#sliceStartRetired = Number.NaN;
-    if (!(ns > 0) || !(retired > 0)) return;
-    // A mean weighted by time, not a ratio of sums: after a fast phase the many instructions it
-    // retired would keep a ratio fast long after the CPU slowed down, and slices sized by it would
-    // overrun their deadlines. A slow estimate only makes slices shorter.
-    const keep = Math.exp(-ns / RATE_DECAY_NS);
-    this.#rateWeightedNs = this.#rateWeightedNs * keep + ns * (ns / retired);
-    this.#rateWeight = this.#rateWeight * keep + ns;
+    // Only a slice that ran all it was given, and enough of it, measures the CPU's rate (one cut
+    // short by HLT or an exit request measures what stopped it).
+    if (!(ns > 0) || retired < REALTIME_MIN_SLICE || retired < this.#sliceInstructions) return;
+    this.#logRate += RATE_LEARNING * (Math.log(retired / ns) - this.#logRate);
   }
 
   /**
@@ -234,7 +240,7 @@ export class CoreClock implements Snapshotable {
    */
   get instructionsPerNs(): number {
     if (this.mode === 'deterministic') return 1 / this.nsPerInstruction;
-    return this.#rateWeight / this.#rateWeightedNs;
+    return Math.exp(this.#logRate);
   }
 
   /** Arms `timer` to fire `delayNs` from now. */
@@ -277,15 +283,16 @@ export class CoreClock implements Snapshotable {
   /**
    * How many instructions the CPU may run before the next deadline (`Infinity` with nothing
    * armed). In deterministic mode, exactly as many as end the slice on it. In realtime mode, an
-   * estimate from the rate recent slices ran at ({@link instructionsPerNs}): a slice that ran on
-   * for milliseconds past a deadline would fire its timer late, and a periodic timer such as the
-   * PIT's would merge ticks the guest counts (Linux then finds its clocksources disagree).
+   * estimate from the rate recent slices ran at ({@link instructionsPerNs}), and at least
+   * {@link REALTIME_MIN_SLICE}: a slice that ran on for milliseconds past a deadline would fire its
+   * timer late, and a periodic timer such as the PIT's would merge ticks the guest counts (Linux
+   * then finds its clocksources disagree).
    */
   instructionsUntilNextDeadline(): number {
     if (this.#next === Infinity) return Infinity;
     const ns = this.#next - this.nowNs();
     if (this.mode === 'deterministic') return Math.max(0, Math.ceil(ns / this.nsPerInstruction));
-    return Math.max(0, Math.ceil(ns * this.instructionsPerNs));
+    return Math.max(REALTIME_MIN_SLICE, Math.ceil(ns * this.instructionsPerNs));
   }
 
   /**

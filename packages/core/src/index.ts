@@ -61,6 +61,7 @@ export {
   ClockOptions,
   CoreClock,
   HostTime,
+  REALTIME_MIN_SLICE,
   Timer,
   performanceHostTime,
   type ClockMode,
