@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { Pic8259Pair } from './pic-8259-pair.js';
 import { PIT_HZ, PIT_MAX_OWED_TICKS, PIT_STATE_UPGRADES, Pit8254 } from './pit-8254.js';
 
+/** An IRQ line whose controller never acknowledges: what the PIT owes piles up. */
+const neverAcknowledged = (): IrqLine => ({ level: false, raise() {}, lower() {}, pulse() {}, set() {}, onAcknowledge() {} });
+
 const LATCH_250HZ = Math.floor((PIT_HZ + 125) / 250);
 const PERIOD_NS = (LATCH_250HZ * 1e9) / PIT_HZ;
 
@@ -97,14 +100,14 @@ describe('8254 when the host falls behind guest time (realtime)', () => {
 
   it('owes at most PIT_MAX_OWED_TICKS after a very long stall', () => {
     const owed: number[] = [];
-    const r = rig({ line: () => ({ level: false, raise() {}, lower() {}, pulse() {}, set() {}, onAcknowledge() {} }) });
+    const r = rig({ line: neverAcknowledged });
     r.stall(60_000);
     owed.push(r.pit.owedTicks);
     expect(owed[0]).toBe(PIT_MAX_OWED_TICKS);
   });
 
   it('forgets owed ticks when the guest reprograms counter 0', () => {
-    const r = rig({ line: () => ({ level: false, raise() {}, lower() {}, pulse() {}, set() {}, onAcknowledge() {} }) });
+    const r = rig({ line: neverAcknowledged });
     r.stall(100);
     expect(r.pit.owedTicks).toBeGreaterThan(20);
     r.pit.writeCounterPort(3, 0x34);
@@ -112,11 +115,11 @@ describe('8254 when the host falls behind guest time (realtime)', () => {
   });
 
   it('saves owed ticks in its state, and a version 1 state owes none', () => {
-    const r = rig({ line: () => ({ level: false, raise() {}, lower() {}, pulse() {}, set() {}, onAcknowledge() {} }) });
+    const r = rig({ line: neverAcknowledged });
     r.stall(100);
     const owed = r.pit.owedTicks;
     const state = r.pit.saveState();
-    const other = rig({ line: () => ({ level: false, raise() {}, lower() {}, pulse() {}, set() {}, onAcknowledge() {} }) });
+    const other = rig({ line: neverAcknowledged });
     other.pit.loadState(state);
     expect(other.pit.owedTicks).toBe(owed);
     const upgrades = new StateUpgrades();
