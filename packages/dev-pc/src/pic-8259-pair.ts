@@ -164,8 +164,12 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
     (this.#onAck[line] ??= []).push(callback);
   }
 
-  /** Tells whoever asked that IRQ `irq`'s request was acknowledged. */
+  /**
+   * Tells whoever asked that IRQ `irq`'s request was acknowledged; nobody when `irq` is the
+   * master's cascade input (a slave request that vanished), which is no device's.
+   */
   #acknowledged(irq: number): void {
+    if (irq === PIC_CASCADE_IR && !this.master.singleMode) return;
     const callbacks = this.#onAck[irq];
     if (callbacks !== undefined) for (const callback of callbacks) callback();
   }
@@ -207,7 +211,7 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
       vector = this.master.vectorBase | ir;
     }
     this.#update();
-    if (irq !== PIC_CASCADE_IR || this.master.singleMode) this.#acknowledged(irq);
+    this.#acknowledged(irq);
     return vector;
   }
 
@@ -243,9 +247,7 @@ export class Pic8259Pair implements Device, InterruptController, IrqSink, ElcrCo
       // cascade request it latched is withdrawn as well (else a spurious IRQ 15 would follow).
       if (slave && (value & 0x80) !== 0 && (this.master.levelMask & CASCADE_BIT) === 0) this.master.irr &= ~CASCADE_BIT;
       this.#update();
-      if ((value & 0x80) !== 0 && (slave || (value & 7) !== PIC_CASCADE_IR || this.master.singleMode)) {
-        this.#acknowledged((slave ? 8 : 0) + (value & 7));
-      }
+      if ((value & 0x80) !== 0) this.#acknowledged((slave ? 8 : 0) + (value & 7));
     }
     return value;
   }
