@@ -23,7 +23,7 @@ export { PowerButton } from './power-button.js';
 export { Pic8259Chip } from './pic-8259-chip.js';
 export { PIC_CASCADE_IR, PIC_ELCR_BASE, PIC_MASTER_BASE, PIC_SLAVE_BASE, Pic8259Pair } from './pic-8259-pair.js';
 export { PitAccess, Pit8254Channel } from './pit-8254-channel.js';
-export { PIT_BASE, PIT_HZ, PORT_B, Pit8254, pitTickAt, pitTickTime } from './pit-8254.js';
+export { PIT_BASE, PIT_HZ, PIT_MAX_OWED_TICKS, PIT_STATE_UPGRADES, PORT_B, Pit8254, pitTickAt, pitTickTime } from './pit-8254.js';
 export { civilFromDays, dayOfWeek, daysFromCivil, type CivilDate } from './civil-time.js';
 export { RTC_BASE, RtcCmos } from './rtc-cmos.js';
 export { SC1_OVERRUN, SC2_OVERRUN, SC_BREAK, SC_EXTENDED, SET2_TO_SET1, keySequences, translateSet2ToSet1, type KeySequences } from './scancodes.js';
