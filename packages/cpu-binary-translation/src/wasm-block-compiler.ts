@@ -247,6 +247,8 @@ export interface CompiledWasm {
   readonly bytes: number;
   /** The exits, indexed by the function's result. */
   readonly exits: readonly ExitSpec[];
+  /** Rotates whose CF and OF the block leaves out because later instructions overwrite them unread. */
+  readonly deadRotateFlags: number;
 }
 
 /**
@@ -278,6 +280,18 @@ export class WasmBlockCompiler {
   readonly #layout: WasmLayout;
   readonly #visits: ((eip: number) => number) | undefined;
   readonly #visited = new Set<number>();
+  /** Whether a rotate may leave out CF and OF that later instructions overwrite unread. */
+  #deadFlags = true;
+  /**
+   * While not -1: the EIP of the instruction that overwrites the CF and OF a rotate left out
+   * (see {@link WasmBlockCompiler.#rotateFlagsDead}); the block must reach it with no exit and no
+   * call in between.
+   */
+  #deadUntil = -1;
+  /** An exit or a call came while {@link WasmBlockCompiler.#deadUntil} was pending. */
+  #deadBroken = false;
+  /** Rotates whose flags were left out. */
+  #deadRotates = 0;
 
   /**
    * @param layout - where the TLB, RAM, registers and mailbox are in the arena
@@ -321,6 +335,7 @@ export class WasmBlockCompiler {
       this.#next = (pc + insn.length) | 0;
       this.#redirected = false;
       if (!this.#instruction(off)) break; // not handled: the block ends before it
+      if (pc === this.#deadUntil) this.#deadUntil = -1;
       visited.add(pc);
       covered += insn.length;
       if (this.#redirected) {
@@ -336,7 +351,14 @@ export class WasmBlockCompiler {
       this.#k = count - 1;
       this.#exitDirect(pc, count);
     }
-    return { function: this.#assemble(count), count, bytes: covered, exits: this.#exits };
+    if (this.#deadUntil !== -1 || this.#deadBroken) {
+      // A rotate's flags were left out on a promise the block did not keep: compile it again
+      // with every rotate's flags.
+      const again = new WasmBlockCompiler(this.#layout, this.#visits);
+      again.#deadFlags = false;
+      return again.compile(bytes, offset, eip, mode, hostPage, exFlag);
+    }
+    return { function: this.#assemble(count), count, bytes: covered, exits: this.#exits, deadRotateFlags: this.#deadRotates };
   }
 
   #assemble(count: number): FunctionSpec {
@@ -406,7 +428,7 @@ export class WasmBlockCompiler {
     body.set(head);
     body.set(out, head.length);
     body.set(tail, head.length + out.length);
-    return { type: BLOCK_TYPE, locals: this.#maxLocals - PARAMS, body };
+    return { type: BLOCK_TYPE, locals: this.#maxLocals - PARAMS, body, name: `block_${(this.#start >>> 0).toString(16).padStart(8, '0')}` };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -551,6 +573,7 @@ export class WasmBlockCompiler {
    * this iteration, the current producer's flags and the result `result`.
    */
   #toEpilogue(eip: Code, retired: number, result: number): void {
+    if (this.#deadUntil !== -1) this.#deadBroken = true;
     this.#set(L_EIP, eip);
     this.#set(L_RET, k(retired));
     this.#set(L_FDESC, k(this.#flagsDescriptor()));
@@ -920,6 +943,7 @@ export class WasmBlockCompiler {
     const form = insn.form;
     if (form === undefined || !form.implemented) return false;
     if (!goesOnAfterInterpreter(insn)) return false;
+    if (this.#deadUntil !== -1) this.#deadBroken = true;
     this.#flagsToMailbox();
     // Every register goes to memory (the block loads them all on entry: in a loop, a register
     // written further on holds its newest value in the local when the call comes round again).
@@ -1277,6 +1301,39 @@ export class WasmBlockCompiler {
   }
 
   /**
+   * Whether the CF and OF that the rotate being compiled writes are dead: the instructions that
+   * follow it in a straight line, in this block, overwrite both before anything reads them, and
+   * none of them can fault, leave the block or call out (register forms only, see
+   * {@link flagEffect}), so no interrupt, exception or interpreter sees the flags in between.
+   * When so, {@link WasmBlockCompiler.#deadUntil} is the EIP of the instruction that completes
+   * the overwrite; {@link WasmBlockCompiler.compile} checks that the block reached it.
+   */
+  #rotateFlagsDead(): boolean {
+    // This rotate may be the instruction that overwrites an earlier one's flags.
+    if (this.#deadUntil === this.#eip) this.#deadUntil = -1;
+    if (!this.#deadFlags || this.#deadUntil !== -1) return false;
+    const bytes = this.#ops.bytes;
+    let pc = this.#next;
+    let pending = FLAG_EFFECT_CF | FLAG_EFFECT_OF;
+    for (let n = this.#k + 1; n < MAX_BLOCK_INSTRUCTIONS && n <= this.#k + DEAD_FLAG_LOOKAHEAD; n++) {
+      const off = pc - this.#pageBase;
+      if (off < 0 || off >= 4096 || pc === this.#start || this.#visited.has(pc)) return false;
+      const insn = decodeInstruction(bytes, off, true);
+      if (insn === undefined || off + insn.length > 4096) return false;
+      const effect = flagEffect(insn, bytes, off);
+      if (effect < 0) return false;
+      pending &= ~effect;
+      if (pending === 0) {
+        this.#deadUntil = pc;
+        this.#deadRotates++;
+        return true;
+      }
+      pc = (pc + insn.length) | 0;
+    }
+    return false;
+  }
+
+  /**
    * Group 2. SHL, SHR and SAR of a dword by a constant or by CL (a count of zero at run time
    * changes nothing, flags included: the block leaves after the instruction, or bails out to the
    * interpreter before it when the operand is in memory); SHL, SHR
@@ -1302,6 +1359,7 @@ export class WasmBlockCompiler {
       if (op < 4) {
         // ROL, ROR: CF and OF change, the other flags stay as they were.
         this.#set(r, bin(op === 0 ? 0x77 /* i32.rotl */ : 0x78 /* i32.rotr */, get(u), k(count)));
+        if (this.#rotateFlagsDead()) return r;
         if (op === 0) {
           this.#set(c, bin(Op.i32And, get(r), k(1)));
           this.#set(o, bin(Op.i32Xor, bin(Op.i32ShrU, get(r), k(31)), get(c)));
@@ -1487,4 +1545,48 @@ export class WasmBlockCompiler {
       this.#exitDirect(this.#next, retired);
     }
   }
+}
+
+/** {@link flagEffect}: the instruction writes CF. */
+const FLAG_EFFECT_CF = 1;
+/** {@link flagEffect}: the instruction writes OF. */
+const FLAG_EFFECT_OF = 2;
+/** How many instructions past a rotate {@link WasmBlockCompiler} looks for those that overwrite its flags. */
+const DEAD_FLAG_LOOKAHEAD = 8;
+
+/**
+ * What the instruction at `bytes[off]` (32-bit code, decoded as `insn`) does to CF and OF, for
+ * the dead-flag analysis of rotates: -1 when it may read either flag, touch memory, fault,
+ * transfer control or is not known here; otherwise {@link FLAG_EFFECT_CF} and
+ * {@link FLAG_EFFECT_OF} for the flags it always overwrites (0: it neither reads nor writes
+ * them). Only register forms without prefixes qualify.
+ */
+function flagEffect(insn: DecodedInstruction, bytes: Uint8Array, off: number): number {
+  if (isPrefix(bytes[off]!)) return -1;
+  const op = insn.index;
+  const mod3 = insn.modrm >= 0xc0;
+  const reg = (insn.modrm >> 3) & 7;
+  const both = FLAG_EFFECT_CF | FLAG_EFFECT_OF;
+  if (op < 0x40 && (op & 7) < 6) {
+    // ADD, OR, AND, SUB, XOR, CMP (ADC and SBB read CF).
+    const group = op >> 3;
+    if (group === 2 || group === 3) return -1;
+    return (op & 7) >= 4 || mod3 ? both : -1;
+  }
+  if (op >= 0x40 && op <= 0x4f) return FLAG_EFFECT_OF; // INC, DEC keep CF
+  if (op === 0x80 || op === 0x81 || op === 0x83) return mod3 && reg !== 2 && reg !== 3 ? both : -1;
+  if (op === 0x84 || op === 0x85) return mod3 ? both : -1;
+  if (op === 0xa8 || op === 0xa9) return both;
+  if (op >= 0x88 && op <= 0x8b) return mod3 ? 0 : -1; // MOV between registers
+  if (op === 0x8d) return mod3 ? -1 : 0; // LEA computes an address, reads nothing
+  if ((op >= 0xb0 && op <= 0xbf) || op === 0x90) return 0;
+  if (op === 0xc1 || op === 0xd1) {
+    if (!mod3 || reg === 2 || reg === 3) return -1; // RCL and RCR read CF
+    const count = op === 0xd1 ? 1 : bytes[off + insn.length - 1]! & 31;
+    return count === 0 ? 0 : both;
+  }
+  if (op === 0xf7) return mod3 && reg === 2 ? 0 : mod3 && reg === 3 ? both : -1; // NOT, NEG
+  if (op >= 0x1c8 && op <= 0x1cf) return 0; // BSWAP
+  if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return mod3 ? 0 : -1; // MOVZX, MOVSX
+  return -1;
 }

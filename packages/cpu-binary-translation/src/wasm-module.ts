@@ -152,6 +152,11 @@ export interface FunctionSpec {
   readonly locals: number;
   /** Its body, without the final `end`. */
   readonly body: readonly number[] | Uint8Array;
+  /**
+   * Its name in the module's name section: what host profilers and debuggers show for it
+   * (ASCII).
+   */
+  readonly name?: string;
 }
 
 /** What {@link buildModule} puts in the module. */
@@ -270,7 +275,26 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
     at += f.body.length;
     bytes[at++] = Op.end;
   });
-  return bytes;
+  const named = spec.functions.flatMap((f, i) => (f.name === undefined ? [] : [{ index: spec.imports.length + i, name: f.name }]));
+  if (named.length === 0) return bytes;
+  // The custom section "name", subsection 1: function names (by function index, ascending).
+  const names: number[] = [];
+  uleb(names, named.length);
+  for (const f of named) {
+    uleb(names, f.index);
+    name(names, f.name);
+  }
+  const custom: number[] = [];
+  name(custom, 'name');
+  custom.push(1);
+  uleb(custom, names.length);
+  for (const b of names) custom.push(b);
+  const tail: number[] = [];
+  section(tail, 0, custom);
+  const all = new Uint8Array(bytes.length + tail.length);
+  all.set(bytes);
+  all.set(tail, bytes.length);
+  return all;
 }
 
 /** Code fragments for the backend's generators: each pushes one i32. */
