@@ -59,4 +59,31 @@ describe('WebAssembly module writer', () => {
     const exports = new api.Instance(new api.Module(bytes), { e: { m: memory, h: (x: number) => x * 1000 } }).exports;
     expect([0, 1, 2].map((i) => (exports[exportName(i)] as () => number)())).toEqual([10, 1011, 2012]);
   });
+
+  it('names functions in a name section that the host reports, leaving unnamed ones out', () => {
+    const body = [Op.i32Const, 7];
+    const functions = [
+      { type: { params: 0, results: 1 }, locals: 0, body, name: 'block_c1000000' },
+      { type: { params: 0, results: 1 }, locals: 0, body },
+      { type: { params: 0, results: 1 }, locals: 0, body, name: 'block_c1000010' },
+    ];
+    const bytes = buildModule({ memoryMaximumPages: 16, imports: [{ name: 'h', type: { params: 1, results: 1 } }], functions });
+    const api = wasmHost!;
+    expect(api.validate(bytes)).toBe(true);
+    const module = new api.Module(bytes);
+    const host = (globalThis as unknown as { WebAssembly: { Module: { customSections(m: object, name: string): ArrayBuffer[] } } }).WebAssembly;
+    const sections = host.Module.customSections(module, 'name');
+    expect(sections).toHaveLength(1);
+    // Subsection 1 (function names): two entries, by function index (the import is function 0).
+    const names = new Uint8Array(sections[0]!);
+    const text = new TextDecoder().decode(names);
+    expect(names[0]).toBe(1);
+    expect(names[2]).toBe(2);
+    expect(names[3]).toBe(1);
+    expect(text).toContain('block_c1000000');
+    expect(text).toContain('block_c1000010');
+    // Named or not, every function is still exported under its index.
+    const exports = new api.Instance(module, { e: { m: new WasmHostArena({ maximumPages: 4 }).memory, h: (x: number) => x } }).exports;
+    expect((exports[exportName(1)] as () => number)()).toBe(7);
+  });
 });
