@@ -33,8 +33,8 @@ export interface BinaryTranslationOptions {
    * with the WebAssembly backend, 5000 with the JavaScript one). Translating costs as much as
    * interpreting the block many times over, and the host runs a new JavaScript function
    * unoptimised for its first few thousand calls, so code that runs a few thousand times (most of
-   * a kernel's initialisation) is cheaper interpreted; WebAssembly runs at full speed from its
-   * first call, so it pays off sooner. Deterministic Debian boot to the prompt, JavaScript: 300
+   * a kernel's initialisation) is cheaper interpreted; WebAssembly needs no type feedback (the
+   * host's baseline code runs from the first call), so it pays off sooner. Deterministic Debian boot to the prompt, JavaScript: 300
    * took 27.3 s, 1000 took 20.5–21.6 s, 3000 took 18.0–19.6 s, 5000 took 17.5 s, 10000 took
    * 18.4 s; WebAssembly: 100 took 19.1 s, 500 took 12.5 s, 1000 took 11.7 s, 1500 took
    * 11.0–12.3 s, 2500 took 11.7 s, 5000 took 13.2 s (before WebAssembly blocks were compiled

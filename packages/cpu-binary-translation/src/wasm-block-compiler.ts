@@ -4,9 +4,8 @@
  * start, direct jumps within the page followed, the hot side of a branch followed) and emits a
  * WebAssembly function that runs it over the machine's {@link HostArena}, where guest RAM, the
  * TLB, the registers and the segment state live ({@link blockModule} puts several such
- * functions in one module). WebAssembly needs no warm-up: the host
- * compiles it at once to machine code that does not depend on type feedback, so a new block runs
- * at full speed from its first call.
+ * functions in one module). WebAssembly needs no type feedback: the host compiles a new module at
+ * once with its baseline compiler and optimizes the busiest functions in the background.
  *
  * The function is `(budget, rd, wr, fl) → exit` (-1 for a bail-out, -2 for a refusal to run):
  * `budget` is how many instructions the slice still allows, `rd` and `wr` the CPU's TLB
@@ -17,7 +16,7 @@
  * the registers.
  *
  * It handles a subset of the forms: integer moves, ALU operations, shifts, rotates by constants,
- * IMUL, MUL and IMUL of EAX by a dword, BSWAP, string instructions without REP, stack operations
+ * IMUL, MUL and IMUL of EAX by a dword, BSWAP, CMPXCHG, string instructions without REP, stack operations
  * and control transfers, with memory operands in any segment. Any memory access that misses the
  * TLB's inline path (miss, MMIO, page crossing, a write to a traced code page, no permission, an
  * offset outside the segment) leaves the block *before* the instruction changes anything (a
@@ -30,7 +29,7 @@ import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
-import { Op, VOID, bin, buildModule, eqz, get, k, memarg, uleb, type Code, type FunctionSpec } from './wasm-module.js';
+import { Op, VOID, bin, buildModule, eqz, get, k, memarg, select, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
 export interface WasmLayout {
@@ -1282,6 +1281,39 @@ export class WasmBlockCompiler {
           return;
         }
         unsupported();
+        return;
+      }
+      case 0x1b0:
+      case 0x1b1: {
+        // CMPXCHG: flags as CMP of the accumulator with the destination; equal, the destination
+        // takes the source, else the accumulator takes the destination (written back unchanged
+        // when in memory, as the CPU does).
+        const size = index === 0x1b0 ? 1 : osz;
+        const { reg, rm } = this.#modrm();
+        const acc = this.#temp();
+        const src = this.#temp();
+        this.#set(acc, this.#reg(0, size));
+        this.#set(src, this.#reg(reg, size));
+        const exchange = (dst: number): number => {
+          const eq = this.#temp();
+          this.#alu(7, size, get(acc), get(dst));
+          this.#set(eq, bin(Op.i32Eq, get(acc), get(dst)));
+          this.#setReg(0, size, get(dst)); // the accumulator's own value when equal
+          const out = this.#temp();
+          this.#set(out, select(get(src), get(dst), get(eq)));
+          return out;
+        };
+        if (rm.reg >= 0) {
+          const dst = this.#temp();
+          this.#set(dst, this.#reg(rm.reg, size));
+          this.#setReg(rm.reg, size, get(exchange(dst)));
+          return;
+        }
+        this.#rmw(rm, size, (v) => {
+          const dst = this.#temp();
+          this.#set(dst, v);
+          return exchange(dst);
+        });
         return;
       }
       case 0x1b6:
