@@ -5,7 +5,7 @@
  * the interpreter leaves.
  */
 import { describe, expect, it } from 'vitest';
-import { PTE, WARMUP, archState, frame, hasNasm, makeRig, metric, twin } from '../test/support/rig.js';
+import { PTE, WARMUP, archState, frame, hasNasm, metric, runPaged, twin, type PageTables, type Rig } from '../test/support/rig.js';
 
 const DATA = 0x40000;
 
@@ -81,18 +81,13 @@ walk:
     mov edx, walk
     jmp edx
 `;
-      const run = (engine: 'bt' | 'interp') => {
-        const r = makeRig(engine);
-        r.load(src);
-        const pt = r.enablePaging({ wp: true });
+      const map = (pt: PageTables, r: Rig): void => {
         pt.mapRange(0x500000, 0x500000, 7, PTE.W);
-        pt.map(0x507000, 0x507000, 0);
+        pt.map(0x507000, 0x507000, 0); // read-only
         r.setU32(0x507000, 0x11111111);
-        r.run(200_000);
-        return r;
       };
-      const bt = run('bt');
-      const ref = run('interp');
+      const bt = runPaged('bt', src, map);
+      const ref = runPaged('interp', src, map);
       for (const r of [ref, bt]) {
         expect(r.parkedVector()).toBe(14);
         expect(frame(r, true).error).toBe(3);

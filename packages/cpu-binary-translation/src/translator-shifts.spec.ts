@@ -5,24 +5,12 @@
  * the interpreter does.
  */
 import { describe, expect, it } from 'vitest';
-import { WARMUP, archState, hasNasm, metric, twin } from '../test/support/rig.js';
+import { WARMUP, archState, flagFollowers, hasNasm, metric, twin } from '../test/support/rig.js';
 
 const DATA = 0x20000;
 
 /** What follows the shift: flag writers, with register moves between, and readers of its flags. */
-const FOLLOWERS = [
-  'add eax, ebx',
-  'mov ebx, eax\n    sub ebx, 7',
-  'lea esi, [eax + 4]\n    cmp esi, edx',
-  'not eax\n    test eax, eax',
-  'movzx edx, al\n    xor edx, 0x80',
-  'and eax, 0xff',
-  'or al, 1',
-  'test eax, 0x10',
-  'adc eax, ebx',
-  'jc .skip\n    inc edi\n.skip:',
-  `mov [${DATA + 0x100}], eax\n    add eax, 1`,
-];
+const FOLLOWERS = flagFollowers(DATA);
 
 describe.skipIf(!hasNasm)('binary translator: shifts by CL', () => {
   const cases = ['shl', 'shr', 'sar'].flatMap((op) => FOLLOWERS.map((f) => [op, f] as const));

@@ -296,6 +296,35 @@ export function twin(setup: (rig: Rig) => void, options: RigOptions = {}): { bt:
 }
 
 /**
+ * Runs `src` on a new rig of `engine` with paging on (WP set, supervisor pages), `map` adding
+ * pages to the identity map of the first 4 MiB, until it halts or parks in an exception stub.
+ */
+export function runPaged(engine: Engine, src: string, map: (pt: PageTables, rig: Rig) => void): Rig {
+  const rig = makeRig(engine);
+  rig.load(src);
+  map(rig.enablePaging({ wp: true }), rig);
+  rig.run(200_000);
+  return rig;
+}
+
+/** Flag writers (some after register moves), a flag reader, a branch and a store, to put after an instruction whose flags a test checks. */
+export function flagFollowers(data: number): string[] {
+  return [
+    'add eax, ebx',
+    'mov ebx, eax\n    sub ebx, 7',
+    'lea esi, [eax + 4]\n    cmp esi, edx',
+    'not eax\n    test eax, eax',
+    'movzx edx, al\n    xor edx, 0x80',
+    'and eax, 0xff',
+    'or al, 1',
+    'test eax, 0x10',
+    'adc eax, ebx',
+    'jc .skip\n    inc edi\n.skip:',
+    `mov [${data + 0x100}], eax\n    add eax, 1`,
+  ];
+}
+
+/**
  * Guest code that spins a couple of thousand instructions on the code page, then marks its end
  * with `out 0x80, al` ({@link Rig.mark}). The first instructions of a run are interpreted while
  * the TLB is cold (the translator only looks blocks up through a filled TLB entry) and again
