@@ -1349,7 +1349,8 @@ export class WasmBlockCompiler {
     let pending = FLAG_EFFECT_CF | FLAG_EFFECT_OF;
     for (let n = this.#k + 1; n < MAX_BLOCK_INSTRUCTIONS && n <= this.#k + DEAD_FLAG_LOOKAHEAD; n++) {
       const off = pc - this.#pageBase;
-      if (off < 0 || off >= 4096 || pc === this.#start || this.#visited.has(pc)) return false;
+      // The block's start is in the visited set, or is the rotate itself, behind the scan.
+      if (off < 0 || off >= 4096 || this.#visited.has(pc)) return false;
       const insn = decodeInstruction(bytes, off, true);
       if (insn === undefined || off + insn.length > 4096) return false;
       const effect = flagEffect(insn, bytes, off);

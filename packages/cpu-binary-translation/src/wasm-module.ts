@@ -265,7 +265,8 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
   out.push(10);
   uleb(out, codeBytes);
   for (const b of count) out.push(b);
-  const bytes = new Uint8Array(out.length + codeBytes - count.length);
+  const names = nameSection(spec);
+  const bytes = new Uint8Array(out.length + codeBytes - count.length + names.length);
   bytes.set(out);
   let at = out.length;
   spec.functions.forEach((f, i) => {
@@ -275,9 +276,17 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
     at += f.body.length;
     bytes[at++] = Op.end;
   });
+  bytes.set(names, at);
+  return bytes;
+}
+
+/**
+ * The custom section "name" with subsection 1, the names of `spec`'s named functions (by
+ * function index, ascending); empty when none has a name.
+ */
+function nameSection(spec: ModuleSpec): number[] {
   const named = spec.functions.flatMap((f, i) => (f.name === undefined ? [] : [{ index: spec.imports.length + i, name: f.name }]));
-  if (named.length === 0) return bytes;
-  // The custom section "name", subsection 1: function names (by function index, ascending).
+  if (named.length === 0) return [];
   const names: number[] = [];
   uleb(names, named.length);
   for (const f of named) {
@@ -289,12 +298,9 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
   custom.push(1);
   uleb(custom, names.length);
   for (const b of names) custom.push(b);
-  const tail: number[] = [];
-  section(tail, 0, custom);
-  const all = new Uint8Array(bytes.length + tail.length);
-  all.set(bytes);
-  all.set(tail, bytes.length);
-  return all;
+  const out: number[] = [];
+  section(out, 0, custom);
+  return out;
 }
 
 /** Code fragments for the backend's generators: each pushes one i32. */
