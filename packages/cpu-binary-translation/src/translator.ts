@@ -852,7 +852,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     wasm.hash[h + 1] = b.mode;
     wasm.hash[h + 2] = slot;
     b.fn = (end: number): number => this.#runWasm(b, end);
-    this.#installed(b, w.count, w.exits);
+    this.#installed(b, w.count, w.exits, w.instructions);
     this.#cWasmBlocks.value++;
   }
 
@@ -871,15 +871,18 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.#installed(b, compiled.count, compiled.exits);
   }
 
-  /** Records compiled block `b` (its function set) in its page's list and the counters. */
-  #installed(b: Block, count: number, exits: readonly ExitSpec[]): void {
+  /**
+   * Records compiled block `b` (its function set) in its page's list and the counters: `count`
+   * instructions on its longest path, `instructions` on all its paths.
+   */
+  #installed(b: Block, count: number, exits: readonly ExitSpec[], instructions = count): void {
     b.count = count;
     b.exits = exits;
     b.next = new Array<Block | undefined>(exits.length).fill(undefined);
     this.#pages.get(b.gfn)!.push(b);
     this.#translated++;
     this.#cTranslations.value++;
-    this.#cTranslatedInstructions.value += count;
+    this.#cTranslatedInstructions.value += instructions;
   }
 
   /**

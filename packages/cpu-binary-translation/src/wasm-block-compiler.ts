@@ -1,7 +1,9 @@
 /**
  * The WebAssembly block compiler: the second backend of the translator. It decodes one guest
- * block as the JavaScript {@link BlockCompiler} does (same block shapes: loops to the block's
- * start, direct jumps within the page followed, the hot side of a branch followed) and emits a
+ * block as the JavaScript {@link BlockCompiler} does (loops to the block's start, direct jumps
+ * within the page followed, the hot side of a branch followed), except that where both sides of
+ * a conditional branch were reached often it compiles both, one inside an `if` (a tree of paths,
+ * bounded by {@link MAX_TREE_INSTRUCTIONS}), and emits a
  * WebAssembly function that runs it over the machine's {@link HostArena}, where guest RAM, the
  * TLB, the registers and the segment state live ({@link blockModule} puts several such
  * functions in one module). WebAssembly needs no type feedback: the host compiles a new module at
@@ -48,7 +50,7 @@ export interface WasmLayout {
   readonly mailbox: number;
   /** The arena's maximum size in 64 KiB pages. */
   readonly maximumPages: number;
-  /** The dispatcher's link words: 8 per table slot, the slot each exit chains to (0: none). */
+  /** The dispatcher's link words: `LINKS_PER_SLOT` per table slot, the slot each exit chains to (0: none). */
   readonly links: number;
   /** The dispatcher's hash table of blocks by EIP. */
   readonly hash: number;
@@ -145,6 +147,18 @@ export const BLOCK_IMPORTS = [
   { name: 'interp', type: { params: 4, results: 1 } },
 ];
 
+/**
+ * Most guest instructions compiled into one block on all its paths (a conditional branch whose
+ * sides are both taken often enough compiles both, see {@link WasmBlockCompiler}'s `#forkSide`).
+ */
+export const MAX_TREE_INSTRUCTIONS = 128;
+
+/** Instructions the block must have room for to take both sides of a branch. */
+const MIN_FORK_ROOM = 8;
+
+/** A branch's sides are both compiled when the rarer was reached at least 1/FORK_RATIO as often. */
+const FORK_RATIO = 16;
+
 /** Locals: parameters, registers, scratch. */
 const P_BUDGET = 0;
 const P_RD = 1;
@@ -240,9 +254,14 @@ export function blockModule(layout: WasmLayout, blocks: readonly FunctionSpec[])
 export interface CompiledWasm {
   /** The block's function (see {@link blockModule}). */
   readonly function: FunctionSpec;
-  /** Guest instructions in the block. */
+  /**
+   * Guest instructions on the block's longest path: at most this many run before it leaves or
+   * goes round its loop (the budget a call needs).
+   */
   readonly count: number;
-  /** Bytes of guest code covered. */
+  /** Guest instructions compiled, on all the block's paths. */
+  readonly instructions: number;
+  /** Bytes of guest code compiled, on all the block's paths. */
   readonly bytes: number;
   /** The exits, indexed by the function's result. */
   readonly exits: readonly ExitSpec[];
@@ -278,7 +297,16 @@ export class WasmBlockCompiler {
   #insn!: DecodedInstruction;
   readonly #layout: WasmLayout;
   readonly #visits: ((eip: number) => number) | undefined;
-  readonly #visited = new Set<number>();
+  /** EIPs of the instructions on the path under compilation (see {@link WasmBlockCompiler.#path}). */
+  #visited = new Set<number>();
+  /** Instructions compiled on all paths so far. */
+  #total = 0;
+  /** The value of {@link WasmBlockCompiler.#total} at which the path under compilation must end. */
+  #limit = 0;
+  /** Instructions on the block's longest path. */
+  #longest = 0;
+  /** Bytes of guest code compiled on all paths. */
+  #covered = 0;
   /** Whether a rotate may leave out CF and OF that later instructions overwrite unread. */
   #deadFlags = true;
   /**
@@ -312,13 +340,36 @@ export class WasmBlockCompiler {
     this.#mode = mode;
     this.#start = eip | 0;
     this.#pageBase = (eip & ~0xfff) | 0;
-    let off = offset;
-    let pc = eip | 0;
-    let count = 0;
-    let covered = 0;
+    this.#visited.clear();
+    this.#limit = MAX_TREE_INSTRUCTIONS;
+    if (this.#path(offset, eip | 0, 0) === 0) return undefined;
+    if (this.#deadUntil !== -1 || this.#deadBroken) {
+      // A rotate's flags were left out on a promise the block did not keep: compile it again
+      // with every rotate's flags.
+      const again = new WasmBlockCompiler(this.#layout, this.#visits);
+      again.#deadFlags = false;
+      return again.compile(bytes, offset, eip, mode, hostPage, exFlag);
+    }
+    const count = this.#longest;
+    return {
+      function: this.#assemble(count),
+      count,
+      instructions: this.#total,
+      bytes: this.#covered,
+      exits: this.#exits,
+      deadRotateFlags: this.#deadRotates,
+    };
+  }
+
+  /**
+   * Compiles one path of the block, from the instruction at `pc` (`off` in the page) with
+   * `count` instructions before it on the path, until it leaves the block; returns the path's
+   * length in instructions (0 when not even its first instruction is handled: nothing emitted).
+   */
+  #path(off: number, pc: number, count: number): number {
+    const bytes = this.#ops.bytes;
     const visited = this.#visited;
-    visited.clear();
-    for (; count < MAX_BLOCK_INSTRUCTIONS && !this.#ended; count++) {
+    for (; count < MAX_BLOCK_INSTRUCTIONS && this.#total < this.#limit && !this.#ended; count++) {
       if (visited.has(pc)) {
         this.#k = count - 1;
         if (pc === this.#start) this.#loopEdge(count);
@@ -333,10 +384,11 @@ export class WasmBlockCompiler {
       this.#eip = pc;
       this.#next = (pc + insn.length) | 0;
       this.#redirected = false;
-      if (!this.#instruction(off)) break; // not handled: the block ends before it
+      if (!this.#instruction(off)) break; // not handled: the path ends before it
       if (pc === this.#deadUntil) this.#deadUntil = -1;
       visited.add(pc);
-      covered += insn.length;
+      this.#total++;
+      this.#covered += insn.length;
       if (this.#redirected) {
         pc = this.#redirect;
         off = pc - this.#pageBase;
@@ -345,19 +397,43 @@ export class WasmBlockCompiler {
         pc = this.#next;
       }
     }
-    if (count === 0) return undefined;
+    if (count === 0) return 0;
     if (!this.#ended) {
       this.#k = count - 1;
       this.#exitDirect(pc, count);
     }
-    if (this.#deadUntil !== -1 || this.#deadBroken) {
-      // A rotate's flags were left out on a promise the block did not keep: compile it again
-      // with every rotate's flags.
-      const again = new WasmBlockCompiler(this.#layout, this.#visits);
-      again.#deadFlags = false;
-      return again.compile(bytes, offset, eip, mode, hostPage, exFlag);
-    }
-    return { function: this.#assemble(count), count, bytes: covered, exits: this.#exits, deadRotateFlags: this.#deadRotates };
+    if (count > this.#longest) this.#longest = count;
+    return count;
+  }
+
+  /**
+   * Compiles, inside the `if` the current conditional branch opened, the path that starts at
+   * `pc` with `retired` instructions before it, and then puts the compiler back at the branch
+   * (producer, position, the instructions on the path so far) for the other side. The nested
+   * path may use half of the instructions the block has left.
+   */
+  #nestedPath(pc: number, retired: number): void {
+    const producer = this.#producer;
+    const insn = this.#insn;
+    const eip = this.#eip;
+    const next = this.#next;
+    const kk = this.#k;
+    const deadUntil = this.#deadUntil;
+    const visited = this.#visited;
+    const limit = this.#limit;
+    this.#visited = new Set(visited);
+    this.#limit = this.#total + ((limit - this.#total) >> 1);
+    this.#path(pc - this.#pageBase, pc, retired);
+    this.#producer = producer;
+    this.#insn = insn;
+    this.#eip = eip;
+    this.#next = next;
+    this.#k = kk;
+    this.#deadUntil = deadUntil;
+    this.#visited = visited;
+    this.#limit = limit;
+    this.#ended = false;
+    this.#redirected = false;
   }
 
   #assemble(count: number): FunctionSpec {
@@ -911,6 +987,7 @@ export class WasmBlockCompiler {
     const used = this.#used;
     const exits = this.#exits.length;
     const locals = this.#locals;
+    const depth = this.#depth;
     try {
       this.#inline(insn.index, insn.opsize32 ? 4 : 2);
       return true;
@@ -924,7 +1001,7 @@ export class WasmBlockCompiler {
       this.#locals = locals;
       this.#ended = false;
       this.#redirected = false;
-      this.#depth = 0;
+      this.#depth = depth;
       return this.#viaInterpreter();
     }
   }
@@ -1564,6 +1641,17 @@ export class WasmBlockCompiler {
 
   #branch(cc: number, target: number): void {
     const retired = this.#k + 1;
+    const nested = this.#forkSide(target, retired);
+    if (nested !== 0) {
+      // Both sides stay in the block: the less visited one inside an `if`, then the other.
+      const taken = nested === target;
+      this.#if(this.#cond(taken ? cc : cc ^ 1), () => this.#nestedPath(nested, retired));
+      if (!taken) {
+        this.#redirect = target;
+        this.#redirected = true;
+      }
+      return;
+    }
     if (this.#followTaken(target, retired)) {
       this.#if(this.#cond(cc ^ 1), () => this.#exit(k(this.#next), retired, ExitKind.Direct, this.#next));
       this.#redirect = target;
@@ -1577,6 +1665,25 @@ export class WasmBlockCompiler {
     if ((this.#next & ~0xfff) !== this.#pageBase || retired >= MAX_BLOCK_INSTRUCTIONS) {
       this.#exitDirect(this.#next, retired);
     }
+  }
+
+  /**
+   * Whether a conditional branch after `retired` instructions takes both its sides into the
+   * block: both are in the page and new on the path, the block has room, and the engine saw
+   * each side reached at least 1/{@link FORK_RATIO} as often as the other while they were
+   * cold. Returns the side to compile first, nested in an `if` (the less visited one), or 0.
+   */
+  #forkSide(target: number, retired: number): number {
+    const visits = this.#visits;
+    const next = this.#next;
+    const page = this.#pageBase;
+    if (visits === undefined || retired >= MAX_BLOCK_INSTRUCTIONS || this.#limit - this.#total < MIN_FORK_ROOM) return 0;
+    if ((target & ~0xfff) !== page || (next & ~0xfff) !== page) return 0;
+    if (target === this.#start || next === this.#start || this.#visited.has(target) || this.#visited.has(next)) return 0;
+    const t = visits(target);
+    const n = visits(next);
+    if (Math.min(t, n) === 0 || Math.min(t, n) * FORK_RATIO < Math.max(t, n)) return 0;
+    return t < n ? target : next;
   }
 }
 

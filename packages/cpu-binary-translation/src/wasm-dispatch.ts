@@ -12,8 +12,14 @@
 import { BLOCK_TYPE, FlagState, MailboxWord, REFUSED, type WasmLayout } from './wasm-block-compiler.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, load32, memarg, select, typeIndexOf, type Code, type ModuleSpec } from './wasm-module.js';
 
-/** Exits per block that can be linked (exit ids 0–7); later exits return to the engine. */
-export const LINKS_PER_SLOT = 8;
+/**
+ * Exits per block that can be linked (exit ids 0–31, as many as the bits of a slot's mask of
+ * direct exits); later exits go through the hash table.
+ */
+export const LINKS_PER_SLOT = 32;
+
+/** log2 of the bytes of one slot's link words. */
+const LINK_SHIFT = Math.log2(LINKS_PER_SLOT * 4);
 
 const P_SLOT = 0;
 const P_BUDGET = 1;
@@ -81,7 +87,7 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   const mb = (word: number): Code => mailboxWord(layout, word);
   const mbStore = (word: number, v: Code): Code => mailboxWrite(layout, word, v);
   const at = loadAt;
-  const linkWord = bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(5)), bin(Op.i32Shl, get(X), k(2)));
+  const linkWord = bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(LINK_SHIFT)), bin(Op.i32Shl, get(X), k(2)));
   b.push(...mbStore(MailboxWord.Total, k(0)), Op.loop, VOID);
   // x = table[slot](budget - total, rd, wr, fl)
   b.push(...bin(Op.i32Sub, get(P_BUDGET), get(TOTAL)), ...get(P_RD), ...get(P_WR), ...get(P_FL), ...get(P_SLOT), Op.callIndirect, blockType, 0);
