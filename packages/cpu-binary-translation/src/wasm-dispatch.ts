@@ -97,7 +97,7 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   b.push(Op.block, VOID);
   // A bail-out or a refusal goes back to the engine.
   b.push(...bin(Op.i32LtS, get(X), k(0)), Op.brIf, 0);
-  // A linked exit: links[slot * 8 + x].
+  // A linked exit: links[slot * LINKS_PER_SLOT + x].
   b.push(...set(NEXT, k(0)));
   b.push(...bin(Op.i32LtS, get(X), k(LINKS_PER_SLOT)), Op.if, VOID);
   b.push(...set(NEXT, at(linkWord, layout.links)), Op.end);
