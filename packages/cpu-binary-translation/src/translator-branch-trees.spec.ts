@@ -7,9 +7,8 @@
  * that the transfers between blocks really go away and that a block's size stays bounded.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble } from '../../cpu-x86/test/support/nasm.js';
-import { PTE, WARMUP, archState, frame, hasNasm, metric, regs, runPaged, twin, type PageTables } from '../test/support/rig.js';
-import { MAX_TREE_INSTRUCTIONS, WasmBlockCompiler, type WasmLayout } from './wasm-block-compiler.js';
+import { CODE, PTE, WARMUP, archState, compileWasmBlock, frame, hasNasm, metric, regs, runPaged, twin, type PageTables } from '../test/support/rig.js';
+import { MAX_TREE_INSTRUCTIONS, type CompiledWasm } from './wasm-block-compiler.js';
 
 const DATA = 0x20000;
 
@@ -157,14 +156,10 @@ walk:
 });
 
 describe.skipIf(!hasNasm)('WebAssembly block compiler: branch trees', () => {
-  const layout: WasmLayout = { tlb: 0x100000, ram: 0x1000_0000, regs: 0x1000, segments: 0x2000, mailbox: 0x3000, links: 0x4000, hash: 0x8000, direct: 0x9000, maximumPages: 65536 };
-  const ORG = 0x10000;
-  const MODE = 4 | 8 | 16;
+  const ORG = CODE;
   /** Compiles the block at the start of `source` with the visit counts `visits`. */
-  const compile = (source: string, visits: (eip: number) => number): NonNullable<ReturnType<WasmBlockCompiler['compile']>> => {
-    const page = new Uint8Array(8192);
-    page.set(assemble(`bits 32\norg ${ORG}\n${source}\n`));
-    const compiled = new WasmBlockCompiler(layout, visits).compile(page, 0, ORG, MODE, 0x5000, 0);
+  const compile = (source: string, visits: (eip: number) => number): CompiledWasm => {
+    const compiled = compileWasmBlock(source, visits);
     expect(compiled).toBeDefined();
     return compiled!;
   };

@@ -7,9 +7,7 @@
  * after every kind of follower, and the compiler leaves the flags out exactly where it may.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble } from '../../cpu-x86/test/support/nasm.js';
-import { PTE, WARMUP, archState, flagFollowers, frame, hasNasm, metric, regs, runPaged, twin, type PageTables } from '../test/support/rig.js';
-import { WasmBlockCompiler, type WasmLayout } from './wasm-block-compiler.js';
+import { PTE, WARMUP, archState, compileWasmBlock, flagFollowers, frame, hasNasm, metric, regs, runPaged, twin, type PageTables } from '../test/support/rig.js';
 
 const DATA = 0x20000;
 
@@ -104,14 +102,9 @@ fault:
 });
 
 describe.skipIf(!hasNasm)('WebAssembly block compiler: rotate flags left out', () => {
-  const layout: WasmLayout = { tlb: 0x100000, ram: 0x1000_0000, regs: 0x1000, segments: 0x2000, mailbox: 0x3000, links: 0x4000, hash: 0x8000, direct: 0x9000, maximumPages: 65536 };
-  const ORG = 0x10000;
-  const MODE = 4 | 8 | 16;
   /** Compiles the block at the start of `source` and returns how many rotates it left the flags of out. */
   const deadRotates = (source: string): number => {
-    const page = new Uint8Array(8192);
-    page.set(assemble(`bits 32\norg ${ORG}\n${source}\n`));
-    const compiled = new WasmBlockCompiler(layout).compile(page, 0, ORG, MODE, 0x5000, 0);
+    const compiled = compileWasmBlock(source);
     expect(compiled).toBeDefined();
     return compiled!.deadRotateFlags;
   };

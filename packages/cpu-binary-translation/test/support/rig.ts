@@ -19,6 +19,7 @@ import { makeCpu, type TestCpu } from '../../../cpu-x86/test/support/machine.js'
 import { assemble } from '../../../cpu-x86/test/support/nasm.js';
 import { BinaryTranslationMode } from '../../src/bt-mode.js';
 import { BinaryTranslator, type BinaryTranslationOptions } from '../../src/translator.js';
+import { WasmBlockCompiler, type CompiledWasm, type WasmLayout } from '../../src/wasm-block-compiler.js';
 
 export { hasNasm } from '../../../cpu-x86/test/support/nasm.js';
 
@@ -338,3 +339,17 @@ export const WARMUP = `
     jnz .warm
     out 0x80, al
 `;
+
+/** An arena layout for compiling WebAssembly blocks outside a machine (the offsets are arbitrary). */
+const BLOCK_LAYOUT: WasmLayout = { tlb: 0x100000, ram: 0x1000_0000, regs: 0x1000, segments: 0x2000, mailbox: 0x3000, links: 0x4000, hash: 0x8000, direct: 0x9000, maximumPages: 65536 };
+
+/**
+ * Assembles `source` at {@link CODE} and compiles the WebAssembly block at its start, in flat
+ * ring-0 mode, with the engine's visit counts `visits` (none: blocks follow the fall-through);
+ * undefined when the backend does not take its first instruction.
+ */
+export function compileWasmBlock(source: string, visits?: (eip: number) => number): CompiledWasm | undefined {
+  const page = new Uint8Array(8192);
+  page.set(assemble(`bits 32\norg ${CODE}\n${source}\n`));
+  return new WasmBlockCompiler(BLOCK_LAYOUT, visits).compile(page, 0, CODE, 4 | 8 | 16, 0x5000, 0);
+}
