@@ -58,6 +58,16 @@ export interface BinaryTranslationOptions {
    * warm at an eighth, batches of 16: 0.92; a quarter, 16: 0.91; a half, 16: 0.89; a quarter,
    * 32: 0.88; a sixteenth, 32: 0.91. Since the block compiler got twice as fast, an eighth
    * against a quarter (both 32) measures 0.95, a sixteenth against an eighth 1.02.
+   *
+   * Batches are compiled on the CPU's thread. Compiling them in a worker thread instead (the
+   * page copied with the visit counts the compiler reads, the module posted back and installed
+   * unless a write, a flush or a drop came in between; hot blocks still compiled at once) was
+   * slower on a two-core host: realtime Debian boot to the prompt in 14.7 and 15.5 s against
+   * 12.6–14.6 s on the CPU's thread (14.9–16.4 s with lower thresholds), with 3 s more CPU
+   * time. Blocks waited out the round trip interpreted (13% more interpreted instructions), hot
+   * ones went hot before their batch came back (four times as many modules while the kernel
+   * decompresses), and the second core was not free: without the worker the host already uses
+   * 1.3 cores (its own background compilation and garbage collection).
    */
   readonly batch?: number;
   /**
