@@ -7,7 +7,7 @@
  * that the transfers between blocks really go away and that a block's size stays bounded.
  */
 import { describe, expect, it } from 'vitest';
-import { CODE, PTE, WARMUP, archState, compileWasmBlock, frame, hasNasm, metric, regs, runPaged, twin, type PageTables } from '../test/support/rig.js';
+import { CODE, WARMUP, archState, compileWasmBlock, frame, hasNasm, metric, regs, twin, walkIntoUnmappedPage } from '../test/support/rig.js';
 import { MAX_TREE_INSTRUCTIONS, type CompiledWasm } from './wasm-block-compiler.js';
 
 const DATA = 0x20000;
@@ -139,12 +139,7 @@ walk:
     mov edx, walk
     jmp edx
 `;
-    const map = (pt: PageTables): void => {
-      pt.mapRange(0x500000, 0x500000, 5, PTE.W);
-      pt.unmap(0x505000);
-    };
-    const bt = runPaged('bt', src, map);
-    const ref = runPaged('interp', src, map);
+    const { bt, ref } = walkIntoUnmappedPage(src);
     for (const r of [ref, bt]) {
       expect(r.parkedVector()).toBe(14);
       expect(regs(r).esi).toBe(0x505000);

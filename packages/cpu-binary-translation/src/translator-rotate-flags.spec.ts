@@ -7,7 +7,7 @@
  * after every kind of follower, and the compiler leaves the flags out exactly where it may.
  */
 import { describe, expect, it } from 'vitest';
-import { PTE, WARMUP, archState, compileWasmBlock, flagFollowers, frame, hasNasm, metric, regs, runPaged, twin, type PageTables } from '../test/support/rig.js';
+import { WARMUP, archState, compileWasmBlock, flagFollowers, frame, hasNasm, metric, regs, twin, walkIntoUnmappedPage } from '../test/support/rig.js';
 
 const DATA = 0x20000;
 
@@ -84,12 +84,7 @@ fault:
     mov edx, walk
     jmp edx                    ; every iteration enters the block at walk
 `;
-    const map = (pt: PageTables): void => {
-      pt.mapRange(0x500000, 0x500000, 5, PTE.W);
-      pt.unmap(0x505000);
-    };
-    const bt = runPaged('bt', src, map);
-    const ref = runPaged('interp', src, map);
+    const { bt, ref } = walkIntoUnmappedPage(src);
     for (const r of [ref, bt]) {
       expect(r.parkedVector()).toBe(14);
       expect(regs(r).esi).toBe(0x505000);

@@ -308,6 +308,21 @@ export function runPaged(engine: Engine, src: string, map: (pt: PageTables, rig:
   return rig;
 }
 
+/** Start of the five writable pages {@link walkIntoUnmappedPage} maps; the page after them is not mapped. */
+export const WALK_PAGES = 0x500000;
+
+/**
+ * Runs `src`, which walks through the pages from {@link WALK_PAGES} into the unmapped one after
+ * the fifth (a #PF there), on a bt and an interpreter rig with paging on.
+ */
+export function walkIntoUnmappedPage(src: string): { bt: Rig; ref: Rig } {
+  const map = (pt: PageTables): void => {
+    pt.mapRange(WALK_PAGES, WALK_PAGES, 5, PTE.W);
+    pt.unmap(WALK_PAGES + 0x5000);
+  };
+  return { bt: runPaged('bt', src, map), ref: runPaged('interp', src, map) };
+}
+
 /** Flag writers (some after register moves), a flag reader, a branch and a store, to put after an instruction whose flags a test checks. */
 export function flagFollowers(data: number): string[] {
   return [
