@@ -26,6 +26,11 @@ export function directTransfer(site: BlockSite, target: number, retired: number)
   return 'exit';
 }
 
+/** Whether `eip` could join the block: in its page, neither its start nor already in it. */
+export function newInBlock(site: BlockSite, eip: number): boolean {
+  return (eip & ~0xfff) === site.pageBase && eip !== site.start && !site.visited.has(eip);
+}
+
 /**
  * Whether the block should go on at a conditional branch's target rather than at its
  * fall-through `next`: the target is in the page, not yet in the block, within the bound, and was
@@ -34,7 +39,7 @@ export function directTransfer(site: BlockSite, target: number, retired: number)
  */
 export function followsTakenSide(site: BlockSite, visits: ((eip: number) => number) | undefined, target: number, next: number, retired: number): boolean {
   if (visits === undefined || retired >= MAX_BLOCK_INSTRUCTIONS) return false;
-  if ((target & ~0xfff) !== site.pageBase || target === site.start || site.visited.has(target)) return false;
+  if (!newInBlock(site, target)) return false;
   const t = visits(target);
   return t > 0 && t > 2 * visits(next);
 }

@@ -29,7 +29,7 @@
  */
 import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
-import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, type BlockSite } from './block-shape.js';
+import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, newInBlock, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, memarg, select, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
@@ -1676,10 +1676,9 @@ export class WasmBlockCompiler {
   #forkSide(target: number, retired: number): number {
     const visits = this.#visits;
     const next = this.#next;
-    const page = this.#pageBase;
     if (visits === undefined || retired >= MAX_BLOCK_INSTRUCTIONS || this.#limit - this.#total < MIN_FORK_ROOM) return 0;
-    if ((target & ~0xfff) !== page || (next & ~0xfff) !== page) return 0;
-    if (target === this.#start || next === this.#start || this.#visited.has(target) || this.#visited.has(next)) return 0;
+    const site = this.#site();
+    if (!newInBlock(site, target) || !newInBlock(site, next)) return 0;
     const t = visits(target);
     const n = visits(next);
     if (Math.min(t, n) === 0 || Math.min(t, n) * FORK_RATIO < Math.max(t, n)) return 0;
