@@ -19,6 +19,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { buildAoutKernel, buildBzImage, FakeBootCpu, pcLayout, patternBytes, u32, u64 } from '../test/fixtures.js';
 import { BootFirmware, bootFingerprint } from './boot-firmware.js';
+import { RNG_SEED_BYTES, SETUP_RNG_SEED } from './linux-boot-loader.js';
 import { AcpiOptions, BootOptions, type LinuxBootOptions } from './boot-options.js';
 import { plugin } from './plugin.js';
 
@@ -55,7 +56,7 @@ class TestA20 implements A20Gate {
   }
 }
 
-function testMachine(options: BootOptions | undefined, extra: { acpi?: AcpiOptions; ramBytes?: number } = {}) {
+function testMachine(options: BootOptions | undefined, extra: { acpi?: AcpiOptions; ramBytes?: number; clock?: 'deterministic' | 'realtime' } = {}) {
   const ramBytes = extra.ramBytes ?? 32 * MiB;
   const memory = new FlatGuestMemory(ramBytes);
   const cpu = new TestCpu();
@@ -88,7 +89,7 @@ function testMachine(options: BootOptions | undefined, extra: { acpi?: AcpiOptio
     if (options !== undefined) bind(BootOptions).toConstantValue(options);
     if (extra.acpi !== undefined) bind(AcpiOptions).toConstantValue(extra.acpi);
   });
-  const build = (): Machine => Machine.build(profile, { modules: [host], clock: { mode: 'deterministic' } });
+  const build = (): Machine => Machine.build(profile, { modules: [host], clock: { mode: extra.clock ?? 'deterministic' } });
   return { memory, cpu, a20, build, profile };
 }
 
@@ -159,6 +160,31 @@ describe('the firmware plugin in a machine', () => {
     expect(Buffer.compare(t.memory.bytes, before)).toBe(0);
     expect(t.a20.a20Enabled).toBe(true);
     machine.dispose();
+  });
+
+  it('gives a Linux kernel the same random seed at every boot in deterministic mode, and a fresh one in realtime mode', () => {
+    const seedOf = (t: ReturnType<typeof testMachine>): string => Buffer.from(t.memory.bytes.subarray(0x8010, 0x8010 + RNG_SEED_BYTES)).toString('hex');
+    const a = testMachine(linux());
+    const machineA = a.build();
+    const first = seedOf(a);
+    expect(u32(a.memory.bytes, 0x8008)).toBe(SETUP_RNG_SEED);
+    expect(first).not.toBe('00'.repeat(RNG_SEED_BYTES));
+    machineA.reset();
+    expect(seedOf(a)).toBe(first);
+    const b = testMachine(linux());
+    const machineB = b.build();
+    expect(seedOf(b)).toBe(first);
+    const c = testMachine(linux({ cmdline: 'console=ttyS0 quiet' }));
+    const machineC = c.build();
+    expect(seedOf(c)).not.toBe(first);
+
+    const r = testMachine(linux(), { clock: 'realtime' });
+    const machineR = r.build();
+    const boot1 = seedOf(r);
+    machineR.reset();
+    expect(seedOf(r)).not.toBe(boot1);
+    expect([boot1, seedOf(r)]).not.toContain(first);
+    for (const m of [machineA, machineB, machineC, machineR]) m.dispose();
   });
 
   it('writes no ACPI tables and no RSDP pointer when ACPI is disabled', () => {

@@ -1,6 +1,7 @@
 import {
   A20Gate,
   BootProcessorState,
+  Clock,
   crc32,
   GuestMemory,
   inject,
@@ -8,6 +9,7 @@ import {
   MemoryLayout,
   optional,
   PopekError,
+  type CoreClock,
   type LifecycleContribution,
   type Snapshotable,
   type StateRecord,
@@ -15,7 +17,7 @@ import {
 } from '@popek/core';
 import { AcpiTables, placeAcpiTables, type AcpiPlacement } from './acpi-tables.js';
 import { AcpiOptions, BootOptions, DEFAULT_ACPI_OPTIONS, validateBootOptions } from './boot-options.js';
-import { LinuxBootLoader, type LinuxBootPlan } from './linux-boot-loader.js';
+import { deterministicRngSeed, LinuxBootLoader, RNG_SEED_BYTES, type LinuxBootPlan } from './linux-boot-loader.js';
 import { MultibootLoader, type MultibootPlan } from './multiboot-loader.js';
 
 /** The plan of whichever protocol the boot options select. */
@@ -84,6 +86,7 @@ export class BootFirmware implements LifecycleContribution, Snapshotable {
   readonly #options: BootOptions | undefined;
   readonly #acpiOptions: AcpiOptions;
   readonly #a20: A20Gate | undefined;
+  readonly #clock: CoreClock | undefined;
   #plan: BootPlan | undefined;
   #fingerprint: StateRecord | undefined;
 
@@ -94,6 +97,8 @@ export class BootFirmware implements LifecycleContribution, Snapshotable {
    * @param options - the boot image (bound by the host); its absence is reported at build
    * @param acpiOptions - ACPI options; tables enabled when not bound
    * @param a20 - the A20 gate, opened before loading, when the machine has one
+   * @param clock - the machine's clock: in realtime mode a Linux kernel's random seed comes from
+   *   the host, otherwise it is a function of the boot configuration
    */
   constructor(
     @inject(GuestMemory) memory: GuestMemory,
@@ -102,7 +107,9 @@ export class BootFirmware implements LifecycleContribution, Snapshotable {
     @inject(BootOptions) @optional() options: BootOptions | undefined,
     @inject(AcpiOptions) @optional() acpiOptions: AcpiOptions | undefined,
     @inject(A20Gate) @optional() a20: A20Gate | undefined,
+    @inject(Clock) @optional() clock?: CoreClock,
   ) {
+    this.#clock = clock;
     this.#memory = memory;
     this.#layout = layout;
     this.#cpu = cpu;
@@ -126,7 +133,7 @@ export class BootFirmware implements LifecycleContribution, Snapshotable {
   onReset(): void {
     const plan = (this.#plan ??= this.#makePlan());
     this.#a20?.setA20(true);
-    if (plan.kind === 'linux') new LinuxBootLoader(this.#memory, this.#layout).load(plan.plan, this.#cpu);
+    if (plan.kind === 'linux') new LinuxBootLoader(this.#memory, this.#layout).load(plan.plan, this.#cpu, this.#rngSeed());
     else new MultibootLoader(this.#memory, this.#layout).load(plan.plan, this.#cpu);
   }
 
@@ -143,6 +150,17 @@ export class BootFirmware implements LifecycleContribution, Snapshotable {
         'The snapshot was taken with a different boot image (kernel, initrd, modules or command line) or ACPI setting; start Popek with the same ones to restore it.',
       );
     }
+  }
+
+  /**
+   * The random seed for a Linux kernel: fresh from the host's generator at every reset in
+   * realtime mode; in deterministic mode (or without a clock, or a host without Web Crypto) a
+   * function of the boot configuration's fingerprint, the same at every run.
+   */
+  #rngSeed(): Uint8Array {
+    const host = (globalThis as { crypto?: { getRandomValues?: (array: Uint8Array) => Uint8Array } }).crypto;
+    if (this.#clock?.mode === 'realtime' && host?.getRandomValues !== undefined) return host.getRandomValues(new Uint8Array(RNG_SEED_BYTES));
+    return deterministicRngSeed(new TextEncoder().encode(stableJson(this.#ownFingerprint())));
   }
 
   #ownFingerprint(): StateRecord {

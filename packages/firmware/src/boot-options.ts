@@ -14,6 +14,16 @@ export interface LinuxBootOptions {
   readonly kernelName?: string;
   /** How messages name the initrd; default `The initrd`. */
   readonly initrdName?: string;
+  /**
+   * Whether the loader hands the kernel a random seed, as QEMU's and EFI loaders do (default
+   * true): a `SETUP_RNG_SEED` entry in `boot_params.setup_data` (boot protocol 2.09 and later)
+   * that Linux mixes into its entropy pool and credits, so that its random number generator is
+   * ready from the start instead of deriving every early random number from an empty pool. The
+   * bytes come from the host's random number generator in realtime clock mode and are a
+   * function of the boot configuration in deterministic mode, so that a deterministic run
+   * replays exactly.
+   */
+  readonly rngSeed?: boolean;
 }
 
 /** One Multiboot boot module: its bytes and the string the kernel sees for it. */
@@ -80,6 +90,7 @@ export function validateBootOptions(value: unknown): BootOptions {
   checkCmdline(o['cmdline'] as string, 'the kernel command line');
   if (o['kind'] === 'linux') {
     if (o['initrd'] !== undefined && !(o['initrd'] instanceof Uint8Array)) fail(`'initrd' must be the initrd's bytes (a Uint8Array)`);
+    if (o['rngSeed'] !== undefined && typeof o['rngSeed'] !== 'boolean') fail(`'rngSeed' must be true or false`);
   } else {
     const modules = o['modules'];
     if (modules !== undefined) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildBzImage, cstring, e820Of, FakeBootCpu, FakeLayout, HoleyMemory, pcLayout, patternBytes, u16, u32, u64, u8 } from '../test/fixtures.js';
 import { placeAcpiTables } from './acpi-tables.js';
 import type { LinuxBootOptions } from './boot-options.js';
-import { BootParams, describeLinuxPlan, LinuxBootLoader, LinuxLowMemory } from './linux-boot-loader.js';
+import { BootParams, describeLinuxPlan, deterministicRngSeed, LinuxBootLoader, LinuxLowMemory, RNG_SEED_BYTES, SETUP_RNG_SEED } from './linux-boot-loader.js';
 
 const MiB = 0x10_0000;
 
@@ -267,9 +267,57 @@ describe('LinuxBootLoader', () => {
     expect(Buffer.compare(memory.bytes, first)).toBe(0);
   });
 
+  it('hands the kernel a random seed: boot_params.setup_data points at one SETUP_RNG_SEED entry', () => {
+    const { memory, loader, cpu } = setup();
+    const plan = loader.plan(linux(buildBzImage()));
+    const seed = patternBytes(RNG_SEED_BYTES, 9);
+    loader.load(plan, cpu, seed);
+    const zp = memory.bytes.subarray(LinuxLowMemory.ZERO_PAGE, LinuxLowMemory.ZERO_PAGE + 0x1000);
+    expect(plan.rngSeedAddress).toBe(LinuxLowMemory.SETUP_DATA);
+    expect(u64(zp, 0x250)).toBe(LinuxLowMemory.SETUP_DATA);
+    const entry = LinuxLowMemory.SETUP_DATA;
+    expect(u64(memory.bytes, entry)).toBe(0); // next: the end of the list
+    expect(u32(memory.bytes, entry + 8)).toBe(SETUP_RNG_SEED);
+    expect(u32(memory.bytes, entry + 12)).toBe(RNG_SEED_BYTES);
+    expect([...memory.bytes.subarray(entry + 16, entry + 16 + RNG_SEED_BYTES)]).toEqual([...seed]);
+    // The entry is the loader's: nothing else is planned over it.
+    expect(plan.initrd).toBeUndefined();
+    expect(plan.kernelRange.base).toBeGreaterThan(entry + 16 + RNG_SEED_BYTES);
+  });
+
+  it('without a seed given, writes one that is a function of the command line alone', () => {
+    const { memory, loader, cpu } = setup();
+    const plan = loader.plan(linux(buildBzImage()));
+    loader.load(plan, cpu);
+    const data = (): number[] => [...memory.bytes.subarray(LinuxLowMemory.SETUP_DATA + 16, LinuxLowMemory.SETUP_DATA + 16 + RNG_SEED_BYTES)];
+    const first = data();
+    expect(first).toEqual([...deterministicRngSeed(plan.cmdline)]);
+    expect(new Set(first).size).toBeGreaterThan(16); // not a constant fill
+    loader.load(plan, cpu);
+    expect(data()).toEqual(first);
+    const other = loader.plan(linux(buildBzImage(), { cmdline: 'console=ttyS1' }));
+    expect([...deterministicRngSeed(other.cmdline)]).not.toEqual(first);
+    expect(() => loader.load(plan, cpu, new Uint8Array(8))).toThrow(RangeError);
+  });
+
+  it('passes no seed when the options turn it off, or to a kernel older than boot protocol 2.09', () => {
+    for (const [kernel, extra] of [
+      [buildBzImage(), { rngSeed: false }],
+      [buildBzImage({ protocol: 0x0208 }), {}],
+    ] as const) {
+      const { memory, loader, cpu } = setup();
+      const plan = loader.plan(linux(kernel, extra));
+      loader.load(plan, cpu);
+      expect(plan.rngSeedAddress).toBeUndefined();
+      expect(u64(memory.bytes, LinuxLowMemory.ZERO_PAGE + 0x250)).toBe(0);
+      expect(memory.bytes.subarray(LinuxLowMemory.SETUP_DATA, LinuxLowMemory.SETUP_DATA + 48).every((b) => b === 0)).toBe(true);
+      expect(describeLinuxPlan(plan)).not.toContain('random seed');
+    }
+  });
+
   it('describes a plan in one line', () => {
     const { loader } = setup();
     const text = describeLinuxPlan(loader.plan(linux(buildBzImage({ kernelVersion: '6.1.0-test' }), { initrd: new Uint8Array(4096) })));
-    expect(text).toMatch(/^Linux boot protocol 2\.15, kernel 6\.1\.0-test, .* loaded at 0x100000, initrd 4 KiB at 0x3fff000, 3 e820 entries$/);
+    expect(text).toMatch(/^Linux boot protocol 2\.15, kernel 6\.1\.0-test, .* loaded at 0x100000, initrd 4 KiB at 0x3fff000, random seed, 3 e820 entries$/);
   });
 });

@@ -1,4 +1,4 @@
-import { PopekError, type BootProcessorState, type GuestMemory, type MemoryLayout } from '@popek/core';
+import { crc32, PopekError, type BootProcessorState, type GuestMemory, type MemoryLayout } from '@popek/core';
 import { installAcpiTables, type AcpiPlacement } from './acpi-tables.js';
 import { bootGdtBytes, enterFlatProtectedMode } from './boot-cpu.js';
 import { MAX_CMDLINE_BYTES, type LinuxBootOptions } from './boot-options.js';
@@ -70,10 +70,13 @@ export const HEAP_END_PTR = 0xe000 - 0x200;
  * - 0x1000: the boot GDT (32 bytes);
  * - 0x1020–0x7000: the stack (ESP = 0x7000), just below the zero page;
  * - 0x7000: `boot_params` (4 KiB);
+ * - 0x8000: the `setup_data` list: one `SETUP_RNG_SEED` entry (48 bytes), unless the options
+ *   turn the seed off;
  * - 0x20000: the command line (up to 64 KiB).
  *
- * The kernel copies the zero page and the command line before it allocates memory, so they stay
- * usable RAM in the e820 map, as with GRUB.
+ * The kernel copies the zero page and the command line before it allocates memory, and reserves
+ * the `setup_data` entries (KASLR avoids them too), so they stay usable RAM in the e820 map, as
+ * with GRUB and QEMU.
  */
 export const LinuxLowMemory = {
   /** The boot GDT. */
@@ -82,9 +85,20 @@ export const LinuxLowMemory = {
   STACK_TOP: 0x7000,
   /** boot_params. */
   ZERO_PAGE: 0x7000,
+  /** The setup_data list (the RNG seed). */
+  SETUP_DATA: 0x8000,
   /** The command line. */
   CMDLINE: 0x2_0000,
 } as const;
+
+/** `struct setup_data` type of a random seed for the kernel's entropy pool (bootparam.h). */
+export const SETUP_RNG_SEED = 9;
+
+/** Bytes of the random seed the loader passes: 256 bits, what Linux needs to call its pool ready. */
+export const RNG_SEED_BYTES = 32;
+
+/** Bytes of `struct setup_data`'s header: `u64 next; u32 type; u32 len`. */
+const SETUP_DATA_HEADER_BYTES = 16;
 
 /** Everything the Linux loader writes and sets, computed once (at build) and applied on every reset. */
 export interface LinuxBootPlan {
@@ -116,6 +130,11 @@ export interface LinuxBootPlan {
   readonly bootParams: Uint8Array;
   /** The ACPI tables written with the kernel, if any. */
   readonly acpi: AcpiPlacement | undefined;
+  /**
+   * Where the `SETUP_RNG_SEED` entry goes (`boot_params.setup_data` points there), or
+   * undefined when the kernel gets no seed (turned off, or a boot protocol before 2.09).
+   */
+  readonly rngSeedAddress: number | undefined;
 }
 
 /**
@@ -163,6 +182,11 @@ export class LinuxBootLoader {
     this.#claimLow(ram, LinuxLowMemory.GDT, LinuxLowMemory.ZERO_PAGE + BootParams.BYTES - LinuxLowMemory.GDT, 'the boot GDT, stack and zero page');
     const cmdline = this.#cmdline(options.cmdline, image);
     this.#claimLow(ram, LinuxLowMemory.CMDLINE, cmdline.length, 'the kernel command line');
+    let rngSeedAddress: number | undefined;
+    if ((options.rngSeed ?? true) && image.protocol >= 0x0209) {
+      rngSeedAddress = LinuxLowMemory.SETUP_DATA;
+      this.#claimLow(ram, rngSeedAddress, SETUP_DATA_HEADER_BYTES + RNG_SEED_BYTES, 'the random seed (setup_data)');
+    }
 
     const { loadAddress, kernelRange } = this.#placeKernel(image, ram);
     ram.claim(kernelRange.base, kernelRange.end - kernelRange.base, 'the kernel');
@@ -172,18 +196,26 @@ export class LinuxBootLoader {
       initrd = { address: this.#placeInitrd(options.initrd, options.initrdName ?? 'The initrd', image, ram), data: options.initrd };
     }
 
-    const bootParams = this.#bootParams(image, loadAddress, initrd, memoryMap, acpi);
-    return { image, loadAddress, kernelRange, cmdline, initrd, memoryMap, bootParams, acpi };
+    const bootParams = this.#bootParams(image, loadAddress, initrd, memoryMap, acpi, rngSeedAddress);
+    return { image, loadAddress, kernelRange, cmdline, initrd, memoryMap, bootParams, acpi, rngSeedAddress };
   }
 
   /**
    * Writes the plan (and the ACPI tables, when planned) into guest memory and starts the CPU at the kernel's 32-bit entry: CS = 0x10,
    * DS = ES = SS = 0x18 flat, ESI = the zero page, EBP = EDI = EBX = 0, EFLAGS = 0x2.
+   *
+   * @param seed - the {@link RNG_SEED_BYTES} bytes of the random seed, when the plan has one
+   *   (default: {@link deterministicRngSeed} of the command line)
    */
-  load(plan: LinuxBootPlan, cpu: BootProcessorState): void {
+  load(plan: LinuxBootPlan, cpu: BootProcessorState, seed?: Uint8Array): void {
     if (plan.acpi !== undefined) installAcpiTables(this.memory, plan.acpi);
     writeGuest(this.memory, LinuxLowMemory.GDT, bootGdtBytes(), 'the boot GDT');
     writeGuest(this.memory, LinuxLowMemory.ZERO_PAGE, plan.bootParams, 'the zero page (boot_params)');
+    if (plan.rngSeedAddress !== undefined) {
+      const bytes = seed ?? deterministicRngSeed(plan.cmdline);
+      if (bytes.length !== RNG_SEED_BYTES) throw new RangeError(`the random seed must be ${RNG_SEED_BYTES} bytes, not ${bytes.length}`);
+      writeGuest(this.memory, plan.rngSeedAddress, setupDataEntry(SETUP_RNG_SEED, bytes), 'the random seed (setup_data)');
+    }
     writeGuest(this.memory, LinuxLowMemory.CMDLINE, plan.cmdline, 'the kernel command line');
     writeGuest(this.memory, plan.loadAddress, plan.image.payload, 'the kernel');
     if (plan.initrd !== undefined) writeGuest(this.memory, plan.initrd.address, plan.initrd.data, 'the initrd');
@@ -291,6 +323,7 @@ export class LinuxBootLoader {
     initrd: LinuxBootPlan['initrd'],
     memoryMap: readonly MemoryMapEntry[],
     acpi: AcpiPlacement | undefined,
+    setupData: number | undefined,
   ): Uint8Array {
     const zp = new Uint8Array(BootParams.BYTES);
     const view = new DataView(zp.buffer);
@@ -312,7 +345,7 @@ export class LinuxBootLoader {
       view.setUint32(SetupHeader.HARDWARE_SUBARCH, 0, true); // the default x86/PC environment
       view.setBigUint64(SetupHeader.HARDWARE_SUBARCH_DATA, 0n, true);
     }
-    if (v >= 0x0209) view.setBigUint64(SetupHeader.SETUP_DATA, 0n, true);
+    if (v >= 0x0209) view.setBigUint64(SetupHeader.SETUP_DATA, BigInt(setupData ?? 0), true);
     if (acpi !== undefined && v >= 0x020e) view.setBigUint64(BootParams.ACPI_RSDP_ADDR, BigInt(acpi.image.rsdpAddress), true);
 
     view.setUint32(BootParams.ALT_MEM_K, Math.floor(contiguousRamFrom(memoryMap, 0x10_0000) / 1024), true);
@@ -327,6 +360,39 @@ export class LinuxBootLoader {
   }
 }
 
+/** One `struct setup_data` (the last of its list: `next` = 0) of type `type` holding `data`. */
+function setupDataEntry(type: number, data: Uint8Array): Uint8Array {
+  const entry = new Uint8Array(SETUP_DATA_HEADER_BYTES + data.length);
+  const view = new DataView(entry.buffer);
+  view.setUint32(8, type, true);
+  view.setUint32(12, data.length, true);
+  entry.set(data, SETUP_DATA_HEADER_BYTES);
+  return entry;
+}
+
+/**
+ * A random seed that is a function of `material` alone ({@link RNG_SEED_BYTES} bytes of a
+ * SplitMix32 stream from its CRC-32): what a deterministic machine gives its kernel, so that
+ * every run of the same configuration sees the same random numbers. It is no secret; a machine
+ * that needs one runs in realtime mode, where the seed comes from the host.
+ */
+export function deterministicRngSeed(material: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RNG_SEED_BYTES);
+  let state = crc32(material);
+  for (let i = 0; i < out.length; i += 4) {
+    state = (state + 0x9e37_79b9) | 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85eb_ca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2_ae35);
+    z ^= z >>> 16;
+    out[i] = z & 0xff;
+    out[i + 1] = (z >>> 8) & 0xff;
+    out[i + 2] = (z >>> 16) & 0xff;
+    out[i + 3] = z >>> 24;
+  }
+  return out;
+}
+
 /** A one-line description of a planned Linux boot, for logs: protocol, addresses, sizes. */
 export function describeLinuxPlan(plan: LinuxBootPlan): string {
   const parts = [
@@ -334,6 +400,7 @@ export function describeLinuxPlan(plan: LinuxBootPlan): string {
     plan.image.kernelVersion === undefined ? undefined : `kernel ${plan.image.kernelVersion}`,
     `${formatBytes(plan.image.payload.length)} loaded at ${hex(plan.loadAddress)}`,
     plan.initrd === undefined ? 'no initrd' : `initrd ${formatBytes(plan.initrd.data.length)} at ${hex(plan.initrd.address)}`,
+    plan.rngSeedAddress === undefined ? undefined : 'random seed',
     `${plan.memoryMap.length} e820 entries`,
   ];
   return parts.filter((p) => p !== undefined).join(', ');

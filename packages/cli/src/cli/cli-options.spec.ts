@@ -3,10 +3,10 @@ import { parseCommandLine } from './cli-options.js';
 
 describe('popek command line', () => {
   it('parses run with every option', () => {
-    const c = parseCommandLine(['run', '--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0', '--memory', '128', '--profile', 'microvm', '--cpu-mode', 'interpreter', '--serial', 'tcp:127.0.0.1:4555', '--serial-timing', 'realistic', '--clock', 'deterministic', '--no-reboot']);
+    const c = parseCommandLine(['run', '--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0', '--memory', '128', '--profile', 'microvm', '--cpu-mode', 'interpreter', '--serial', 'tcp:127.0.0.1:4555', '--serial-timing', 'realistic', '--clock', 'deterministic', '--no-reboot', '--no-rng-seed']);
     expect(c).toEqual({
       name: 'run',
-      options: { kernel: 'k', initrd: 'i', append: 'console=ttyS0', memoryMiB: 128, profile: 'microvm', cpuMode: 'interpreter', mmu: 'direct', serial: 'tcp:127.0.0.1:4555', serialTiming: 'realistic', clock: 'deterministic', snapshotFile: 'popek.snapshot', noReboot: true },
+      options: { kernel: 'k', initrd: 'i', append: 'console=ttyS0', memoryMiB: 128, profile: 'microvm', cpuMode: 'interpreter', mmu: 'direct', serial: 'tcp:127.0.0.1:4555', serialTiming: 'realistic', clock: 'deterministic', snapshotFile: 'popek.snapshot', noReboot: true, noRngSeed: true },
     });
   });
 

@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly snapshotFile: string;
   /** Stop instead of resetting when the guest reboots or triple-faults. */
   readonly noReboot: boolean;
+  /** Give the kernel no random seed at boot (it then gathers its entropy from interrupts). */
+  readonly noRngSeed: boolean;
 }
 
 /** What `popek guest fetch` was asked to do. */
@@ -82,6 +84,9 @@ Options of popek run:
   --restore FILE             continue from a snapshot taken with Ctrl-A S
   --snapshot-file FILE       where Ctrl-A S saves (default popek.snapshot)
   --no-reboot                stop instead of resetting on reboot or triple fault
+  --no-rng-seed              boot the kernel without a random seed in its boot
+                             parameters (by default it gets 32 bytes: from the host's
+                             random generator, or fixed ones with --clock deterministic)
 
 On a terminal, Ctrl-A X quits, Ctrl-A S saves a snapshot, Ctrl-A Ctrl-A sends Ctrl-A.
 
@@ -134,6 +139,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     restore: { type: 'string' },
     'snapshot-file': { type: 'string' },
     'no-reboot': { type: 'boolean' },
+    'no-rng-seed': { type: 'boolean' },
   });
   const memoryText = (v['memory'] as string | undefined) ?? '256';
   if (!/^\d+$/.test(memoryText)) throw bad(`--memory takes a whole number of MiB; '${memoryText}' is not one.`);
@@ -159,6 +165,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       clock: oneOf('clock', str('clock') ?? 'realtime', ['realtime', 'deterministic'] as const),
       snapshotFile: str('snapshot-file') ?? 'popek.snapshot',
       noReboot: v['no-reboot'] === true,
+      noRngSeed: v['no-rng-seed'] === true,
     },
   };
 }

@@ -84,6 +84,7 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
       cmdline: options.append ?? builtin.defaultCmdline,
       kernelName: `The kernel '${files.kernel}'`,
       ...(files.initrd !== undefined ? { initrdName: `The initrd '${files.initrd}'` } : {}),
+      ...(options.noRngSeed ? { rngSeed: false } : {}),
     },
     clock: options.clock,
     // The guest's RTC starts at the host's time in realtime mode; deterministic runs use a fixed date.
