@@ -15,8 +15,7 @@ export interface LinuxBootOptions {
   /** How messages name the initrd; default `The initrd`. */
   readonly initrdName?: string;
   /**
-   * Whether the loader hands the kernel a random seed, as QEMU's and EFI loaders do (default
-   * true): a `SETUP_RNG_SEED` entry in `boot_params.setup_data` (boot protocol 2.09 and later)
+   * Whether the loader hands the kernel a random seed (default true): a `SETUP_RNG_SEED` entry in `boot_params.setup_data` (boot protocol 2.09 and later)
    * that Linux mixes into its entropy pool and credits, so that its random number generator is
    * ready from the start instead of deriving every early random number from an empty pool. The
    * bytes come from the host's random number generator in realtime clock mode and are a
