@@ -3,7 +3,7 @@
  * from the opcode table. The interpreter decodes on the fly for speed; this decoder serves the
  * translator, tools, disassembly in diagnostics and the tests that check the two agree.
  */
-import { OPCODE_INFO, formOf, immediateOf, type OpcodeForm } from './opcode-table.js';
+import { OPCODE_INFO, formOf, type OpcodeForm } from "./opcode-table.js";
 
 /** One decoded instruction. */
 export interface DecodedInstruction {
@@ -27,13 +27,15 @@ export interface DecodedInstruction {
   readonly lock: boolean;
 }
 
-const SEG_PREFIX: Record<number, number> = { 0x26: 0, 0x2e: 1, 0x36: 2, 0x3e: 3, 0x64: 4, 0x65: 5 };
-
 /**
  * Decodes the instruction at `bytes[offset]` with the default operand/address size `default32`.
  * Returns undefined when the bytes run out or the instruction exceeds 15 bytes.
  */
-export function decodeInstruction(bytes: Uint8Array, offset: number, default32: boolean): DecodedInstruction | undefined {
+export function decodeInstruction(
+  bytes: Uint8Array,
+  offset: number,
+  default32: boolean
+): DecodedInstruction | undefined {
   let p = offset;
   const end = Math.min(bytes.length, offset + 15);
   let os32 = default32;
@@ -41,66 +43,107 @@ export function decodeInstruction(bytes: Uint8Array, offset: number, default32: 
   let segment = -1;
   let rep = 0;
   let lock = false;
-  const byte = (): number => {
-    if (p >= end) throw new RangeError('truncated');
-    return bytes[p++]!;
-  };
-  try {
-    let b = byte();
-    for (;;) {
-      if (b === 0x66) os32 = !default32;
-      else if (b === 0x67) as32 = !default32;
-      else if (b === 0xf2 || b === 0xf3) rep = b === 0xf2 ? 1 : 2;
-      else if (b === 0xf0) lock = true;
-      else if (SEG_PREFIX[b] !== undefined) segment = SEG_PREFIX[b]!;
-      else break;
-      b = byte();
-    }
-    const index = b === 0x0f ? 0x100 | byte() : b;
-    const info = OPCODE_INFO[index]!;
-    let modrm = -1;
-    if (info.modrm) {
-      modrm = byte();
-      const mod = modrm >> 6;
-      const rm = modrm & 7;
-      // MOV to/from CRn/DRn (0F 20–23) ignore the mod field: always a register (SDM Vol. 2 "MOV").
-      const registerOnly = index >= 0x120 && index <= 0x123;
-      if (mod !== 3 && !registerOnly) {
-        if (as32) {
-          let base = -1;
-          if (rm === 4) base = byte() & 7;
-          if (mod === 1) p += 1;
-          else if (mod === 2 || (mod === 0 && (rm === 5 || base === 5))) p += 4;
-        } else if (mod === 1) p += 1;
-        else if (mod === 2 || (mod === 0 && rm === 6)) p += 2;
-      }
-    }
-    const imm = info.modrm ? immediateOf(index, modrm) : info.imm;
-    switch (imm) {
-      case 'b':
-        p += 1;
+  if (p >= end) return undefined;
+  let b = bytes[p++]!;
+  prefixes: for (;;) {
+    switch (b) {
+      case 0x66:
+        os32 = !default32;
         break;
-      case 'w':
-        p += 2;
+      case 0x67:
+        as32 = !default32;
         break;
-      case 'wb':
-        p += 3;
+      case 0xf2:
+        rep = 1;
         break;
-      case 'z':
-        p += os32 ? 4 : 2;
+      case 0xf3:
+        rep = 2;
         break;
-      case 'p':
-        p += os32 ? 6 : 4;
+      case 0xf0:
+        lock = true;
         break;
-      case 'o':
-        p += as32 ? 4 : 2;
+      case 0x26:
+        segment = 0;
+        break;
+      case 0x2e:
+        segment = 1;
+        break;
+      case 0x36:
+        segment = 2;
+        break;
+      case 0x3e:
+        segment = 3;
+        break;
+      case 0x64:
+        segment = 4;
+        break;
+      case 0x65:
+        segment = 5;
         break;
       default:
-        break;
+        break prefixes;
     }
-    if (p > end) return undefined;
-    return { length: p - offset, index, modrm, form: info.modrm ? formOf(index, modrm) : formOf(index, 0), opsize32: os32, addrsize32: as32, segment, rep, lock };
-  } catch {
-    return undefined;
+    if (p >= end) return undefined;
+    b = bytes[p++]!;
   }
+  if (b === 0x0f && p >= end) return undefined;
+  const index = b === 0x0f ? 0x100 | bytes[p++]! : b;
+  const info = OPCODE_INFO[index]!;
+  let modrm = -1;
+  if (info.modrm) {
+    if (p >= end) return undefined;
+    modrm = bytes[p++]!;
+    const mod = modrm >> 6;
+    const rm = modrm & 7;
+    // MOV to/from CRn/DRn (0F 20–23) ignore the mod field: always a register (SDM Vol. 2 "MOV").
+    const registerOnly = index >= 0x120 && index <= 0x123;
+    if (mod !== 3 && !registerOnly) {
+      if (as32) {
+        let base = -1;
+        if (rm === 4) {
+          if (p >= end) return undefined;
+          base = bytes[p++]! & 7;
+        }
+        if (mod === 1) p += 1;
+        else if (mod === 2 || (mod === 0 && (rm === 5 || base === 5))) p += 4;
+      } else if (mod === 1) p += 1;
+      else if (mod === 2 || (mod === 0 && rm === 6)) p += 2;
+    }
+  }
+  const form = formOf(index, info.modrm ? modrm : 0);
+  const imm = info.modrm ? form?.imm ?? info.imm : info.imm;
+  switch (imm) {
+    case "b":
+      p += 1;
+      break;
+    case "w":
+      p += 2;
+      break;
+    case "wb":
+      p += 3;
+      break;
+    case "z":
+      p += os32 ? 4 : 2;
+      break;
+    case "p":
+      p += os32 ? 6 : 4;
+      break;
+    case "o":
+      p += as32 ? 4 : 2;
+      break;
+    default:
+      break;
+  }
+  if (p > end) return undefined;
+  return {
+    length: p - offset,
+    index,
+    modrm,
+    form,
+    opsize32: os32,
+    addrsize32: as32,
+    segment,
+    rep,
+    lock,
+  };
 }

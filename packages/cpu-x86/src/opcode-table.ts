@@ -445,13 +445,23 @@ export const OPCODE_INFO: readonly OpcodeInfo[] = (() => {
   return Object.freeze(out);
 })();
 
+/** The form of each opcode index (see {@link OPCODE_INFO}) for each ModRM reg field: `index * 8 + reg`. */
+const FORM_BY_REG: readonly (OpcodeForm | undefined)[] = (() => {
+  const out: (OpcodeForm | undefined)[] = [];
+  for (const info of OPCODE_INFO) {
+    for (let reg = 0; reg < 8; reg++) {
+      if (!info.defined) out.push(undefined);
+      else if (info.forms.length === 1 && info.forms[0]!.ext < 0) out.push(info.forms[0]);
+      else out.push(info.forms.find((f) => f.ext === reg));
+    }
+  }
+  return Object.freeze(out);
+})();
+
 /** The form of opcode index `index` (see {@link OPCODE_INFO}) selected by ModRM `modrm`, if any. */
 export function formOf(index: number, modrm: number): OpcodeForm | undefined {
-  const info = OPCODE_INFO[index];
-  if (info === undefined || !info.defined) return undefined;
-  if (info.forms.length === 1 && info.forms[0]!.ext < 0) return info.forms[0];
-  const reg = (modrm >> 3) & 7;
-  return info.forms.find((f) => f.ext === reg);
+  if (!(index >= 0 && index < 512)) return undefined;
+  return FORM_BY_REG[(index << 3) | ((modrm >> 3) & 7)];
 }
 
 /** The immediate of a form, accounting for groups whose forms differ (F6/F7 /0 /1 take one). */
