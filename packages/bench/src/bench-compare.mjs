@@ -34,9 +34,10 @@ Options:
                        reaches the prompt is the reference of the ratios
   --popek-clock MODE   Popek's --clock: realtime (default) or deterministic
   --popek-rng-seed LIST  Popek runs without and/or with its boot loader's random seed (default
-                       off,on). 'off' (rows named by mode alone) boots the guest as v86 and
-                       QEMU boot it, with no seed, and is what the goals are judged on; 'on'
-                       (Popek's default; the row 'MODE, rng seed') runs the first mode only
+                       off,on). 'off' (rows named by mode alone) leaves the guest's random
+                       generator empty, as under QEMU (no RDRAND, no seed); 'on' (Popek's
+                       default; the row 'MODE, rng seed', first mode only) makes it ready
+                       from the start, as v86's CPU random instruction does. Goals: like for like
   --v86-acpi LIST      v86 runs with ACPI on and/or off (default on,off); only 'on' can power off
   --v86-jit LIST       v86 runs with its JIT on and/or off (default on)
   --qemu PATH          the QEMU binary (default qemu-system-i386)
@@ -183,7 +184,7 @@ if (options.emulators.includes('v86') || options.emulators.includes('qemu')) {
 const plan = [];
 for (const emulator of options.emulators) {
   if (emulator === 'popek') {
-    // Without the seed first: v86 and QEMU give the kernel none, so those runs do the same guest work.
+    // Without the seed first (the reference row): the guest's random generator starts empty, as under QEMU.
     const variants = options.popekRngSeed.flatMap((seed) => (seed === 'off' ? options.popekModes : options.popekModes.slice(0, 1)).map((mode) => ({ mode, seed })));
     for (const { mode, seed } of variants) {
       plan.push({

@@ -109,6 +109,12 @@ function best(runs, column) {
  */
 export function evaluateGoals(runs) {
   const bt = runs.find((r) => r.emulator === 'popek' && r.mode === 'bt');
+  // Like for like: QEMU's default CPU has no RDRAND and its loader passes no random seed, so its
+  // guest's generator starts empty, as Popek's does with --no-rng-seed (the row 'bt'). v86's CPU
+  // has a random-number instruction, which Debian's kernel trusts, so its generator is ready from
+  // random_init(), as Popek's is with its boot loader's seed (the row 'bt, rng seed', when it ran).
+  const seeded = runs.find((r) => r.emulator === 'popek' && r.mode === 'bt, rng seed' && measured(r, 'promptSeconds') !== null);
+  const btVsV86 = seeded ?? bt;
   const interpreter = runs.find((r) => r.emulator === 'popek' && r.mode === 'interpreter');
   const v86 = runs.filter((r) => r.emulator === 'v86');
   const qemu = runs.filter((r) => r.emulator === 'qemu');
@@ -147,8 +153,8 @@ export function evaluateGoals(runs) {
       btMissing ?? need(interpreter, 'Popek interpreter'),
     ),
     judge(
-      'Popek bt faster than v86',
-      (c) => (bt && measured(bt, c) && best(v86, c) ? best(v86, c) / measured(bt, c) : null),
+      `Popek bt faster than v86${seeded !== undefined ? ' (bt with its random seed: both guests have a ready random generator from the start)' : ''}`,
+      (c) => (btVsV86 && measured(btVsV86, c) && best(v86, c) ? best(v86, c) / measured(btVsV86, c) : null),
       (v) => v > 1,
       (v) => (v >= 1 ? `${v.toFixed(2)}× faster` : `${(1 / v).toFixed(2)}× slower`),
       btMissing ?? (v86.length === 0 ? 'v86 was not run' : 'no v86 time'),

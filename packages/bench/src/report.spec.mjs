@@ -41,6 +41,24 @@ describe('evaluateGoals', () => {
     expect(goals[2].values.powerOffSeconds).toBeCloseTo(12 / 7);
   });
 
+  it('judges v86 against bt with its random seed when that row ran, QEMU and the interpreter against bt without', () => {
+    const goals = evaluateGoals([
+      run('popek', 'bt', 12, 14),
+      run('popek', 'interpreter', 60, 70),
+      run('popek', 'bt, rng seed', 10, 12),
+      run('v86', 'jit, acpi', 11, 13),
+      run('qemu', 'tcg', 6, 7),
+    ]);
+    // Against bt without the seed, v86 (11 s) would have been faster; against bt with it, QEMU's
+    // ratio would have been 10/6.
+    expect(goals.map((g) => g.verdict)).toEqual(['met', 'met', 'met']);
+    expect(goals[0].values.promptSeconds).toBeCloseTo(5);
+    expect(goals[1].goal).toContain('random seed');
+    expect(goals[1].values.promptSeconds).toBeCloseTo(1.1);
+    expect(goals[2].values.promptSeconds).toBeCloseTo(2);
+    expect(goals[2].values.powerOffSeconds).toBeCloseTo(2);
+  });
+
   it('says why a goal could not be measured', () => {
     const goals = evaluateGoals([run('popek', 'bt', null, null, 'unavailable', 'no such mode'), run('popek', 'interpreter', 60, 66)]);
     expect(goals.every((g) => g.verdict === 'not measured')).toBe(true);
