@@ -3,7 +3,7 @@
  * from the opcode table. The interpreter decodes on the fly for speed; this decoder serves the
  * translator, tools, disassembly in diagnostics and the tests that check the two agree.
  */
-import { OPCODE_INFO, formOf, type OpcodeForm } from "./opcode-table.js";
+import { OPCODE_INFO, formOf, type OpcodeForm } from './opcode-table.js';
 
 /** One decoded instruction. */
 export interface DecodedInstruction {
@@ -31,11 +31,7 @@ export interface DecodedInstruction {
  * Decodes the instruction at `bytes[offset]` with the default operand/address size `default32`.
  * Returns undefined when the bytes run out or the instruction exceeds 15 bytes.
  */
-export function decodeInstruction(
-  bytes: Uint8Array,
-  offset: number,
-  default32: boolean
-): DecodedInstruction | undefined {
+export function decodeInstruction(bytes: Uint8Array, offset: number, default32: boolean): DecodedInstruction | undefined {
   let p = offset;
   const end = Math.min(bytes.length, offset + 15);
   let os32 = default32;
@@ -45,44 +41,14 @@ export function decodeInstruction(
   let lock = false;
   if (p >= end) return undefined;
   let b = bytes[p++]!;
-  prefixes: for (;;) {
-    switch (b) {
-      case 0x66:
-        os32 = !default32;
-        break;
-      case 0x67:
-        as32 = !default32;
-        break;
-      case 0xf2:
-        rep = 1;
-        break;
-      case 0xf3:
-        rep = 2;
-        break;
-      case 0xf0:
-        lock = true;
-        break;
-      case 0x26:
-        segment = 0;
-        break;
-      case 0x2e:
-        segment = 1;
-        break;
-      case 0x36:
-        segment = 2;
-        break;
-      case 0x3e:
-        segment = 3;
-        break;
-      case 0x64:
-        segment = 4;
-        break;
-      case 0x65:
-        segment = 5;
-        break;
-      default:
-        break prefixes;
-    }
+  for (;;) {
+    if (b === 0x66) os32 = !default32;
+    else if (b === 0x67) as32 = !default32;
+    else if (b === 0xf2 || b === 0xf3) rep = b === 0xf2 ? 1 : 2;
+    else if (b === 0xf0) lock = true;
+    else if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e) segment = (b >> 3) & 3; // ES, CS, SS, DS
+    else if (b === 0x64 || b === 0x65) segment = b - 0x60; // FS, GS
+    else break;
     if (p >= end) return undefined;
     b = bytes[p++]!;
   }
@@ -113,22 +79,22 @@ export function decodeInstruction(
   const form = formOf(index, info.modrm ? modrm : 0);
   const imm = info.modrm ? form?.imm ?? info.imm : info.imm;
   switch (imm) {
-    case "b":
+    case 'b':
       p += 1;
       break;
-    case "w":
+    case 'w':
       p += 2;
       break;
-    case "wb":
+    case 'wb':
       p += 3;
       break;
-    case "z":
+    case 'z':
       p += os32 ? 4 : 2;
       break;
-    case "p":
+    case 'p':
       p += os32 ? 6 : 4;
       break;
-    case "o":
+    case 'o':
       p += as32 ? 4 : 2;
       break;
     default:
