@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { runConsole, shellQuote } from './console-run.mjs';
-import { comparisonTable, evaluateGoals, referenceRun } from './report.mjs';
+import { comparisonTable, evaluateGoals, referenceRun, summarizeRounds } from './report.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -44,6 +44,9 @@ Options:
   --memory MIB         guest RAM for all emulators (default: Popek's default)
   --append TEXT        kernel command line for all emulators (default: Popek's pc profile's)
   --timeout SECONDS    per run, from start to power-off (default 600)
+  --rounds N           run every configuration N times, in turn (round 1 of each, then round
+                       2, ...); the table shows each one's median with the range, and the
+                       ratios and goals use the medians (default 1)
   --json               print the results as JSON on stdout (the table then goes to stderr)
   --skip-build         do not run 'turbo run build --filter=@popek/cli...' first
   --help`;
@@ -69,6 +72,7 @@ function parseOptions(argv) {
         memory: { type: 'string' },
         append: { type: 'string' },
         timeout: { type: 'string', default: '600' },
+        rounds: { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
         'skip-build': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -88,6 +92,7 @@ function parseOptions(argv) {
   };
   const timeout = Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) fail(`--timeout takes a number of seconds; '${values.timeout}' is not one`);
+  if (!/^\d+$/.test(values.rounds) || Number(values.rounds) < 1 || Number(values.rounds) > 20) fail(`--rounds takes a whole number from 1 to 20; '${values.rounds}' is not one`);
   if (values.memory !== undefined && !/^\d+$/.test(values.memory)) fail(`--memory takes a whole number of MiB; '${values.memory}' is not one`);
   if (!['realtime', 'deterministic'].includes(values['popek-clock'])) fail(`--popek-clock is realtime or deterministic`);
   return {
@@ -102,6 +107,7 @@ function parseOptions(argv) {
     memoryMiB: values.memory !== undefined ? Number(values.memory) : undefined,
     append: values.append,
     timeoutMs: timeout * 1000,
+    rounds: Number(values.rounds),
     json: values.json,
     skipBuild: values['skip-build'],
   };
@@ -227,54 +233,61 @@ for (const emulator of options.emulators) {
 }
 
 note(`guest: ${guestManifest.kernel.package} ${guestManifest.kernel.version} + busybox ${guestManifest.busybox.version} initramfs (${guestDir})`);
-note(`memory ${memoryMiB} MiB, command line '${cmdline}', timeout ${options.timeoutMs / 1000} s per run; runs are sequential`);
+note(`memory ${memoryMiB} MiB, command line '${cmdline}', timeout ${options.timeoutMs / 1000} s per run; runs are sequential${options.rounds > 1 ? `, ${options.rounds} rounds of every configuration in turn` : ''}`);
 const startLoad = os.loadavg()[0];
 if (startLoad > 0.5 * os.cpus().length) {
   note(`warning: the host is busy (1-minute load average ${startLoad.toFixed(2)} on ${os.cpus().length} CPUs); wall times will be inflated`);
 }
-const runs = [];
-for (const [index, item] of plan.entries()) {
-  const name = `${item.emulator} ${item.mode}`;
-  if (item.command === undefined) {
-    note(`(${index + 1}/${plan.length}) ${name}: unavailable, ${item.unavailable}`);
-    runs.push({ emulator: item.emulator, mode: item.mode, status: 'unavailable', note: item.unavailable, promptSeconds: null, powerOffSeconds: null, promptCpuSeconds: null, powerDownLineSeconds: null, exitSeconds: null, exitCode: null, command: null, log: null, loadAverageAtStart: null });
-    continue;
+/** Each configuration's rounds, in the plan's order. */
+const roundsOf = plan.map(() => []);
+const shown = (v) => (v === null ? '-' : `${v.toFixed(1)} s`);
+for (let round = 1; round <= options.rounds; round++) {
+  for (const [index, item] of plan.entries()) {
+    const name = `${item.emulator} ${item.mode}`;
+    const step = `(${options.rounds > 1 ? `round ${round}/${options.rounds}, ` : ''}${index + 1}/${plan.length})`;
+    if (item.command === undefined) {
+      if (round === 1) note(`${step} ${name}: unavailable, ${item.unavailable}`);
+      roundsOf[index].push({ status: 'unavailable', note: item.unavailable, promptSeconds: null, powerOffSeconds: null, promptCpuSeconds: null, powerDownLineSeconds: null, exitSeconds: null, exitCode: null, log: null, loadAverageAtStart: null });
+      continue;
+    }
+    const [command, ...args] = item.command;
+    const commandLine = item.command.map(shellQuote).join(' ');
+    const logPath = join(logDir, `${item.emulator}-${item.mode.replace(/[^a-z0-9]+/gi, '-')}${options.rounds > 1 ? `-round${round}` : ''}.log`);
+    const loadAverageAtStart = Number(os.loadavg()[0].toFixed(2));
+    note(`${step} ${name} (host load ${loadAverageAtStart}): ${commandLine}`);
+    const result = await runConsole({
+      command,
+      args,
+      cwd: REPO_ROOT,
+      prompt: PROMPT,
+      input: INPUT,
+      timeoutMs: options.timeoutMs,
+      logPath,
+      unavailablePattern: item.unavailablePattern,
+      exitMeanings: item.exitMeanings,
+      onProgress: (line) => note(`    ${line}`),
+    });
+    note(`    ${result.status}: prompt ${shown(result.promptSeconds)}, power-off ${shown(result.powerOffSeconds)}${result.note ? `; ${result.note}` : ''} (console log: ${logPath})`);
+    roundsOf[index].push({
+      status: result.status,
+      note: result.note,
+      promptSeconds: result.promptSeconds,
+      powerOffSeconds: result.powerOffSeconds,
+      promptCpuSeconds: result.promptCpuSeconds,
+      powerDownLineSeconds: result.powerDownLineSeconds,
+      exitSeconds: result.exitSeconds,
+      exitCode: result.exitCode,
+      log: logPath,
+      loadAverageAtStart,
+    });
   }
-  const [command, ...args] = item.command;
-  const commandLine = item.command.map(shellQuote).join(' ');
-  const logPath = join(logDir, `${item.emulator}-${item.mode.replace(/[^a-z0-9]+/gi, '-')}.log`);
-  const loadAverageAtStart = Number(os.loadavg()[0].toFixed(2));
-  note(`(${index + 1}/${plan.length}) ${name} (host load ${loadAverageAtStart}): ${commandLine}`);
-  const result = await runConsole({
-    command,
-    args,
-    cwd: REPO_ROOT,
-    prompt: PROMPT,
-    input: INPUT,
-    timeoutMs: options.timeoutMs,
-    logPath,
-    unavailablePattern: item.unavailablePattern,
-    exitMeanings: item.exitMeanings,
-    onProgress: (line) => note(`    ${line}`),
-  });
-  const shown = (v) => (v === null ? '-' : `${v.toFixed(1)} s`);
-  note(`    ${result.status}: prompt ${shown(result.promptSeconds)}, power-off ${shown(result.powerOffSeconds)}${result.note ? `; ${result.note}` : ''} (console log: ${logPath})`);
-  runs.push({
-    emulator: item.emulator,
-    mode: item.mode,
-    status: result.status,
-    note: result.note,
-    promptSeconds: result.promptSeconds,
-    powerOffSeconds: result.powerOffSeconds,
-    promptCpuSeconds: result.promptCpuSeconds,
-    powerDownLineSeconds: result.powerDownLineSeconds,
-    exitSeconds: result.exitSeconds,
-    exitCode: result.exitCode,
-    command: commandLine,
-    log: logPath,
-    loadAverageAtStart,
-  });
 }
+/** One record per configuration: with one round, that round's figures; with several, their medians (each round kept in `rounds`). */
+const runs = plan.map((item, index) => {
+  const base = { emulator: item.emulator, mode: item.mode, command: item.command === undefined ? null : item.command.map(shellQuote).join(' ') };
+  const rounds = roundsOf[index];
+  return options.rounds === 1 ? { ...base, ...rounds[0], note: rounds[0].note ?? '' } : summarizeRounds(base, rounds);
+});
 
 // 4. The report.
 const reference = referenceRun(runs);
@@ -316,7 +329,8 @@ out('');
 out('Command lines:');
 for (const run of runs) out(`  ${run.emulator} ${run.mode}: ${run.command ?? '(not run)'}`);
 out('');
-out(`Host: ${host.cpu}, ${host.cpus} CPUs, 1-minute load average ${runs.map((r) => r.loadAverageAtStart ?? '-').join(', ')} at the start of each run; Node ${host.node}; Popek ${gitHead ?? '?'}${gitDirty ? ' (uncommitted changes)' : ''}; v86 ${v86Package.version}${qemuVersion ? `; ${qemuVersion}` : ''}`);
+const loads = roundsOf.flatMap((rounds) => rounds.map((r) => r.loadAverageAtStart)).filter((l) => l !== null);
+out(`Host: ${host.cpu}, ${host.cpus} CPUs, 1-minute load average ${loads.length > 0 ? `${Math.min(...loads)}–${Math.max(...loads)}` : '-'} at the start of the runs; Node ${host.node}; Popek ${gitHead ?? '?'}${gitDirty ? ' (uncommitted changes)' : ''}; v86 ${v86Package.version}${qemuVersion ? `; ${qemuVersion}` : ''}`);
 if (seabios !== undefined) out(`SeaBIOS: Debian ${seabios.package} ${seabios.version} (${seabios.dir}), bios-256k.bin for v86 and QEMU, vgabios-stdvga.bin for v86`);
 
 if (options.json) {
@@ -333,6 +347,7 @@ if (options.json) {
     cmdline,
     prompt: PROMPT,
     timeoutSeconds: options.timeoutMs / 1000,
+    rounds: options.rounds,
     reference: reference !== undefined ? { emulator: reference.emulator, mode: reference.mode } : null,
     runs,
     btOverInterpreter: { promptSeconds: speedups[0], powerOffSeconds: speedups[1], promptCpuSeconds: speedups[2] },
@@ -341,4 +356,4 @@ if (options.json) {
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
 }
 // Exit status: 0 when every requested run reached the prompt (or was unavailable), 1 otherwise.
-process.exit(runs.some((r) => r.status === 'failed' || r.status === 'timeout') ? 1 : 0);
+process.exit(roundsOf.some((rounds) => rounds.some((r) => r.status === 'failed' || r.status === 'timeout')) ? 1 : 0);

@@ -10,6 +10,19 @@
  * @property {number|null} powerOffSeconds
  * @property {number|null} [promptCpuSeconds] - CPU time used until the prompt
  * @property {string} note
+ * @property {RoundRecord[]} [rounds] - with `--rounds N`: each round's figures (the record's are their medians)
+ * @property {Record<string, [number, number]>} [range] - with several rounds: the smallest and largest figure of each column
+ */
+
+/**
+ * One round of one configuration (see {@link summarizeRounds}).
+ *
+ * @typedef {object} RoundRecord
+ * @property {string} status
+ * @property {string} [note]
+ * @property {number|null} promptSeconds
+ * @property {number|null} powerOffSeconds
+ * @property {number|null} [promptCpuSeconds]
  */
 
 /** The goals of the comparison: Popek bt against the interpreter, v86 and QEMU TCG. */
@@ -25,6 +38,44 @@ function measured(run, column) {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/** The median of `values` (the mean of the middle two for an even count); null for none. */
+export function median(values) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Statuses from the worst to the best: a configuration's record takes its worst round's. */
+const STATUS_ORDER = ['failed', 'timeout', 'no-power-off', 'unavailable', 'ok'];
+
+/**
+ * One record for a configuration run in several rounds: each time column is the median of the
+ * rounds that measured it (a slow or a lucky round does not move it), `range` holds each
+ * column's smallest and largest figure, and the status is the worst round's (with a note saying
+ * how many rounds had it). The other fields come from `base`; `rounds` keeps every round.
+ *
+ * @param {Omit<RunRecord, 'promptSeconds'|'powerOffSeconds'|'status'|'note'>} base
+ * @param {RoundRecord[]} rounds - at least one
+ * @returns {RunRecord}
+ */
+export function summarizeRounds(base, rounds) {
+  const record = { ...base, rounds };
+  const range = {};
+  for (const column of [...COLUMNS, 'promptCpuSeconds']) {
+    const values = rounds.map((r) => measured(r, column)).filter((v) => v !== null);
+    record[column] = median(values);
+    if (values.length > 1) range[column] = [Math.min(...values), Math.max(...values)];
+  }
+  if (Object.keys(range).length > 0) record.range = range;
+  const worst = STATUS_ORDER.find((status) => rounds.some((r) => r.status === status)) ?? rounds[0].status;
+  const first = rounds.find((r) => r.status === worst);
+  const count = rounds.filter((r) => r.status === worst).length;
+  record.status = worst;
+  record.note = rounds.length > 1 && worst !== 'ok' ? `${count} of ${rounds.length} rounds${first.note ? `: ${first.note}` : ''}` : (first.note ?? '');
+  return record;
+}
+
 /**
  * The run the ratios are relative to: Popek's first mode that reached the prompt (bt unless the
  * modes were given in another order or bt did not run).
@@ -38,7 +89,8 @@ export function referenceRun(runs) {
 /** A time cell: seconds, or why there is none. */
 export function timeCell(run, column) {
   const value = measured(run, column);
-  if (value !== null) return value.toFixed(1);
+  const range = run.range?.[column];
+  if (value !== null) return range !== undefined ? `${value.toFixed(1)} (${range[0].toFixed(1)}–${range[1].toFixed(1)})` : value.toFixed(1);
   switch (run.status) {
     case 'unavailable':
       return 'unavailable';
@@ -70,7 +122,8 @@ export function markdownTable(header, rows) {
 
 /**
  * The comparison table: one row per run, times in seconds from process start, and each time
- * divided by the reference run's (so 2.00× means "takes twice as long as Popek <ref>").
+ * divided by the reference run's (so 2.00× means "takes twice as long as Popek <ref>"). A run
+ * summarised from several rounds shows its median with the range in parentheses.
  *
  * @param {RunRecord[]} runs
  * @returns {string}
@@ -86,7 +139,7 @@ export function comparisonTable(runs) {
     timeCell(run, 'powerOffSeconds'),
     ratioCell(run, reference, 'promptSeconds'),
     ratioCell(run, reference, 'powerOffSeconds'),
-    typeof run.promptCpuSeconds === 'number' ? run.promptCpuSeconds.toFixed(1) : '-',
+    typeof run.promptCpuSeconds === 'number' ? timeCell(run, 'promptCpuSeconds') : '-',
   ]);
   return markdownTable(header, rows);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonTable, evaluateGoals, referenceRun } from './report.mjs';
+import { comparisonTable, evaluateGoals, median, referenceRun, summarizeRounds } from './report.mjs';
 
 const run = (emulator, mode, promptSeconds, powerOffSeconds, status = 'ok', note = '') => ({ emulator, mode, status, note, promptSeconds, powerOffSeconds });
 
@@ -63,5 +63,45 @@ describe('evaluateGoals', () => {
     const goals = evaluateGoals([run('popek', 'bt', null, null, 'unavailable', 'no such mode'), run('popek', 'interpreter', 60, 66)]);
     expect(goals.every((g) => g.verdict === 'not measured')).toBe(true);
     expect(goals[0].detail).toContain('no such mode');
+  });
+});
+
+describe('summarizeRounds', () => {
+  const round = (promptSeconds, powerOffSeconds, status = 'ok', note = '') => ({ status, note, promptSeconds, powerOffSeconds, promptCpuSeconds: promptSeconds === null ? null : promptSeconds + 1 });
+
+  it('takes the median of an odd or an even number of figures', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNull();
+  });
+
+  it('gives each column the median of its rounds, so that one slow round does not move it', () => {
+    const r = summarizeRounds({ emulator: 'popek', mode: 'bt' }, [round(13, 16), round(21, 24), round(12, 15)]);
+    expect(r.status).toBe('ok');
+    expect(r.promptSeconds).toBe(13);
+    expect(r.powerOffSeconds).toBe(16);
+    expect(r.promptCpuSeconds).toBe(14);
+    expect(r.range.promptSeconds).toEqual([12, 21]);
+    expect(r.rounds).toHaveLength(3);
+  });
+
+  it('keeps the worst status, says in how many rounds, and takes the median of the rounds that measured', () => {
+    const r = summarizeRounds({ emulator: 'popek', mode: 'bt' }, [round(13, 16), round(null, null, 'timeout', 'no prompt in 600 s'), round(15, 18)]);
+    expect(r.status).toBe('timeout');
+    expect(r.note).toBe('1 of 3 rounds: no prompt in 600 s');
+    expect(r.promptSeconds).toBe(14);
+  });
+
+  it('shows the median with the range in the table, and judges the goals on the medians', () => {
+    const runs = [
+      summarizeRounds({ emulator: 'popek', mode: 'bt' }, [round(12, 14), round(17, 20), round(13, 15)]),
+      summarizeRounds({ emulator: 'qemu', mode: 'tcg' }, [round(6, 8), round(6.2, 8.2), round(6.1, 8.1)]),
+    ];
+    const lines = comparisonTable(runs).split('\n');
+    expect(lines[2]).toMatch(/\| 13\.0 \(12\.0–17\.0\) +\| 15\.0 \(14\.0–20\.0\) +\| 1\.00× \(ref\)/);
+    expect(lines[3]).toMatch(/\| 6\.1 \(6\.0–6\.2\) +\|/);
+    const qemu = evaluateGoals(runs)[2];
+    expect(qemu.values.promptSeconds).toBeCloseTo(13 / 6.1);
+    expect(qemu.verdict).toBe('not met');
   });
 });
