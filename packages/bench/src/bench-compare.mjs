@@ -240,6 +240,8 @@ if (startLoad > 0.5 * os.cpus().length) {
 }
 /** Each configuration's rounds, in the plan's order. */
 const roundsOf = plan.map(() => []);
+/** Each configuration's command line as a shell would take it (null: unavailable). */
+const commandLines = plan.map((item) => (item.command === undefined ? null : item.command.map(shellQuote).join(' ')));
 const shown = (v) => (v === null ? '-' : `${v.toFixed(1)} s`);
 for (let round = 1; round <= options.rounds; round++) {
   for (const [index, item] of plan.entries()) {
@@ -251,7 +253,7 @@ for (let round = 1; round <= options.rounds; round++) {
       continue;
     }
     const [command, ...args] = item.command;
-    const commandLine = item.command.map(shellQuote).join(' ');
+    const commandLine = commandLines[index];
     const logPath = join(logDir, `${item.emulator}-${item.mode.replace(/[^a-z0-9]+/gi, '-')}${options.rounds > 1 ? `-round${round}` : ''}.log`);
     const loadAverageAtStart = Number(os.loadavg()[0].toFixed(2));
     note(`${step} ${name} (host load ${loadAverageAtStart}): ${commandLine}`);
@@ -284,7 +286,7 @@ for (let round = 1; round <= options.rounds; round++) {
 }
 /** One record per configuration: with one round, that round's figures; with several, their medians (each round kept in `rounds`). */
 const runs = plan.map((item, index) => {
-  const base = { emulator: item.emulator, mode: item.mode, command: item.command === undefined ? null : item.command.map(shellQuote).join(' ') };
+  const base = { emulator: item.emulator, mode: item.mode, command: commandLines[index] };
   const rounds = roundsOf[index];
   return options.rounds === 1 ? { ...base, ...rounds[0], note: rounds[0].note ?? '' } : summarizeRounds(base, rounds);
 });
@@ -356,4 +358,5 @@ if (options.json) {
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
 }
 // Exit status: 0 when every requested run reached the prompt (or was unavailable), 1 otherwise.
-process.exit(roundsOf.some((rounds) => rounds.some((r) => r.status === 'failed' || r.status === 'timeout')) ? 1 : 0);
+// (A configuration's record has its worst round's status.)
+process.exit(runs.some((r) => r.status === 'failed' || r.status === 'timeout') ? 1 : 0);
