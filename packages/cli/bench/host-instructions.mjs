@@ -1,7 +1,8 @@
 // Host instructions per guest instruction over one window of the default guest's boot: a figure
-// that does not move with the host's load. Wall and CPU seconds on a shared machine wander by a
-// third from one boot to the next; instruction counts under valgrind repeat to 0.1%, so a change
-// to an engine can be judged from one pair of runs. Run it with `npm run bench:host-instructions`
+// that barely moves with the host's load. Wall and CPU seconds on a shared machine wander by a
+// third from one boot to the next; instruction counts under valgrind agree to 0.1% between two
+// runs side by side and to a few percent between runs at different times (the machine's run loop
+// and V8's heuristics look at the clock), so compare a change with its base side by side. Run it with `npm run bench:host-instructions`
 // (after a build; needs valgrind). It prints figures and asserts nothing.
 //
 // 1. Boots the default guest with the deterministic clock until the console shows `--from`, and
