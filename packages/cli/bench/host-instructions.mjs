@@ -30,17 +30,6 @@ const USAGE = `Usage: node packages/cli/bench/host-instructions.mjs [options]
   --to TEXT         console text where it ends (default 'kprobes: kprobe jump-optimization is enabled')
   --cpu-mode MODE   Popek CPU mode (default bt)`;
 
-const { values } = parseArgs({
-  options: {
-    from: { type: 'string', default: 'PCI: Using configuration type 1' },
-    to: { type: 'string', default: 'kprobes: kprobe jump-optimization is enabled' },
-    'cpu-mode': { type: 'string', default: 'bt' },
-    child: { type: 'string' },
-    snapshot: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
-
 /** Guest instructions a window may take before the child gives up on its end. */
 const WINDOW_LIMIT = 1e9;
 
@@ -55,6 +44,22 @@ function fail(message) {
   if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
   console.error(`host-instructions: ${message}`);
   process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      from: { type: 'string', default: 'PCI: Using configuration type 1' },
+      to: { type: 'string', default: 'kprobes: kprobe jump-optimization is enabled' },
+      'cpu-mode': { type: 'string', default: 'bt' },
+      child: { type: 'string' },
+      snapshot: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (e) {
+  fail(`${e.message}\n${USAGE}`);
 }
 
 if (values.help) {
