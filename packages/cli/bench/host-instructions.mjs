@@ -2,11 +2,12 @@
 // that barely moves with the host's load. Wall and CPU seconds on a shared machine wander by a
 // third from one boot to the next; instruction counts under valgrind agree to 0.1% between two
 // runs side by side and to a few percent between runs at different times (the machine's run loop
-// and V8's heuristics look at the clock), so compare a change with its base side by side. Run it with `npm run bench:host-instructions`
-// (after a build; needs valgrind). It prints figures and asserts nothing.
+// and V8's heuristics look at the clock), so compare a change with its base side by side. Run it
+// with `npm run bench:host-instructions` (after a build; needs valgrind). It prints figures and
+// asserts nothing.
 //
-// 1. Boots the default guest with the deterministic clock until the console shows `--from`, and
-//    saves a snapshot at the next slice boundary.
+// 1. Boots the default guest with the deterministic clock until the console shows `--from`,
+//    pauses it at the end of that instruction and saves a snapshot.
 // 2. Under `valgrind --tool=cachegrind`, runs two children: one restores the snapshot and exits
 //    (start-up, module loading, the restore), the other restores it and runs until the console
 //    shows `--to`. The difference is the window's cost. Node runs them with `--single-threaded`,
@@ -134,15 +135,18 @@ try {
       // is saved between slices.
       seen = true;
       machine.pause();
+      setImmediate(save);
     } else {
       reachedEnd = true;
       machine.stop();
     }
   });
   const machine = createMachine({ ...options, serial });
+  let save;
   const saved = new Promise((resolve, reject) => {
-    const tick = () => {
-      if (machine.state !== 'paused') return void setImmediate(tick);
+    // From the event loop once the machine has paused, so between slices.
+    save = () => {
+      if (machine.state !== 'paused') return void setImmediate(save);
       const at = machine.processor.retired();
       machine.saveSnapshot().then(async (bytes) => {
         machine.resume();
@@ -150,7 +154,6 @@ try {
         resolve(at);
       }, reject);
     };
-    setImmediate(tick);
   });
   const run = machine.run();
   const watchdog = setTimeout(() => fail(`the console did not show '${seen ? values.to : values.from}' within ${BOOT_SECONDS} s of booting`), BOOT_SECONDS * 1000);
