@@ -87,4 +87,48 @@ fault:
     expect(bt.faults.map((f) => f.vector)).toEqual([AC]);
     expect(metric(bt, 'bt.translations')).toBeGreaterThan(0);
   });
+
+  it('a loop translated while EFLAGS.AC was clear raises #AC(0) on its unaligned load once POPF has set AC', () => {
+    // The loop becomes a WebAssembly block (its loads checked for CPL 3, no alignment check);
+    // after AC is set the same block's address turns unaligned and must fault, not load.
+    const src = `
+    ${WARMUP}
+    mov ebx, ${DATA}
+    xor edx, edx
+outer:
+    mov ecx, 3000
+again:
+fault:
+    mov eax, [ebx]
+    dec ecx
+    jnz again
+    test edx, edx
+    jnz done
+    inc edx
+    pushfd
+    or dword [esp], 0x40000    ; EFLAGS.AC
+    popfd
+    inc ebx
+    jmp outer
+done:
+    hlt
+    dd fault
+`;
+    let image: Uint8Array = new Uint8Array(0);
+    const { bt, ref } = twin((r) => {
+      image = r.load(src);
+      r.enablePaging({ user: true });
+      r.cpu.setControlRegister(0, (r.cpu.cr0 | 0x40000) | 0); // CR0.AM
+      r.enterUser(0x10000, 0x70000);
+    });
+    const faultAt = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(image.byteLength - 4, true);
+    ref.run();
+    bt.run();
+    for (const r of [ref, bt]) {
+      expect(r.parkedVector()).toBe(AC);
+      expect(frame(r, true).eip).toBe(faultAt);
+    }
+    expect(archState(bt)).toEqual(archState(ref));
+    expect(metric(bt, 'bt.wasm.blocks')).toBeGreaterThan(0);
+  });
 });

@@ -403,7 +403,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
           }
         }
       }
-      if (b === undefined || b.fn === undefined || b.count > left) {
+      // WebAssembly blocks make data accesses with the flags of their privilege; while the CPU's
+      // fast paths are closed (alignment checks, data breakpoints) every access must take the
+      // interpreter's slow path.
+      if (b === undefined || b.fn === undefined || b.count > left || (b.slot !== 0 && cpu.rdFlag === 0)) {
         const n = b === undefined ? Math.min(left, this.#interpretOne ? 1 : INTERPRET_CHUNK) : Math.min(left, b.count);
         this.#interpretOne = false;
         const r = this.#interpret(cpu, n, this.#cInterpreted);
@@ -550,7 +553,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         const dropped = this.#cBlocksInvalidated.value;
         c.executeOne();
         mailbox[MailboxWord.Eip] = c.eip;
-        return c.eip === next && this.#cBlocksInvalidated.value === dropped && c.attention === 0 && !((c.flags & IF) !== 0 && c.pic.hasInterrupt()) ? 0 : 1;
+        return c.eip === next && this.#cBlocksInvalidated.value === dropped && c.attention === 0 && c.rdFlag !== 0 && !((c.flags & IF) !== 0 && c.pic.hasInterrupt()) ? 0 : 1;
       },
     };
     const api = wasmHost!;

@@ -28,6 +28,7 @@
  * JavaScript backend takes it).
  */
 import { decodeInstruction, type DecodedInstruction } from '@popek/cpu-x86';
+import { TlbFlag } from '@popek/mmu';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, newInBlock, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
@@ -161,8 +162,13 @@ const FORK_RATIO = 16;
 
 /** Locals: parameters, registers, scratch. */
 const P_BUDGET = 0;
-const P_RD = 1;
-const P_WR = 2;
+/**
+ * Parameters 1 and 2 carry the CPU's TLB permission flags for data reads and writes; blocks use
+ * constants for their privilege instead (see {@link WasmBlockCompiler.compile}), so these are
+ * unread. The engine does not run blocks while the CPU's data fast paths are closed.
+ */
+const RD = 1;
+const WR = 2;
 /**
  * EFLAGS.DF in bit 0, and in bit 1 whether loop edges poll for events (EFLAGS.IF set, and an
  * interrupt controller whose request may change with guest time alone): constant within a call
@@ -294,6 +300,10 @@ export class WasmBlockCompiler {
   readonly #ops = new OperandReader();
   #hostPage = 0;
   #exFlag = 0;
+  /** The TLB flag a data read at the block's privilege needs. */
+  #rdFlag: number = TlbFlag.ReadSupervisor;
+  /** The TLB flag a write at the block's privilege needs. */
+  #wrFlag: number = TlbFlag.WriteSupervisor;
   #insn!: DecodedInstruction;
   readonly #layout: WasmLayout;
   readonly #visits: ((eip: number) => number) | undefined;
@@ -336,6 +346,12 @@ export class WasmBlockCompiler {
   compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number): CompiledWasm | undefined {
     this.#hostPage = hostPage;
     this.#exFlag = exFlag;
+    // Data accesses need the flags of the block's privilege (CPL 3: user; else supervisor), as
+    // constants. (The CPU's own flags are 0 while alignment checks or data breakpoints close its
+    // fast paths; the engine then runs no WebAssembly block.)
+    const user = (mode & ModeBit.Cpl) === 3;
+    this.#rdFlag = user ? TlbFlag.ReadUser : TlbFlag.ReadSupervisor;
+    this.#wrFlag = user ? TlbFlag.WriteUser : TlbFlag.WriteSupervisor;
     this.#ops.bytes = bytes;
     this.#mode = mode;
     this.#start = eip | 0;
@@ -445,13 +461,18 @@ export class WasmBlockCompiler {
     memarg(tlbEntry, tlb + (this.#start >>> 12) * 4);
     const eipNow = [...k(0), Op.i32Load];
     memarg(eipNow, mailbox + MailboxWord.Eip * 4);
-    const refuse = bin(
-      Op.i32Or,
-      bin(Op.i32Or, bin(Op.i32LtS, get(P_BUDGET), k(count)), bin(Op.i32Ne, eipNow, k(this.#start))),
+    // One branch per condition (see #ifAny).
+    const refuse = [
+      bin(Op.i32LtS, get(P_BUDGET), k(count)),
+      bin(Op.i32Ne, eipNow, k(this.#start)),
       bin(Op.i32Ne, bin(Op.i32And, tlbEntry, k(0x7fff_f000 | this.#exFlag)), k(this.#hostPage | this.#exFlag)),
-    );
-    append(head, refuse);
-    head.push(Op.if, VOID, Op.i32Const, 0, Op.i32Const, 0, Op.i32Store);
+    ];
+    head.push(Op.block, VOID, Op.block, VOID);
+    for (const c of refuse) {
+      append(head, c);
+      head.push(Op.brIf, 0);
+    }
+    head.push(Op.br, 1, Op.end, Op.i32Const, 0, Op.i32Const, 0, Op.i32Store);
     memarg(head, mailbox + MailboxWord.Retired * 4);
     append(head, k(REFUSED));
     head.push(Op.return, Op.end);
@@ -537,6 +558,28 @@ export class WasmBlockCompiler {
     this.#out.push(Op.end);
   }
 
+  /**
+   * `if (any of conds) { then() }`, one branch per condition (no boolean combined in a
+   * register), `then` emitted once.
+   */
+  #ifAny(conds: readonly Code[], then: () => void): void {
+    if (conds.length === 1) {
+      this.#if(conds[0]!, then);
+      return;
+    }
+    // block $ok { block $fail { (cond br_if $fail)* br $ok } then() }
+    this.#out.push(Op.block, VOID, Op.block, VOID);
+    for (const c of conds) {
+      this.#emit(c);
+      this.#out.push(Op.brIf, 0);
+    }
+    this.#out.push(Op.br, 1, Op.end);
+    this.#depth++;
+    then();
+    this.#depth--;
+    this.#out.push(Op.end);
+  }
+
   #store32(address: number, v: Code): void {
     this.#emit(k(0));
     this.#emit(v);
@@ -591,6 +634,16 @@ export class WasmBlockCompiler {
     if (p.c >= 0) this.#set(L_FC, get(p.c));
     if (p.o >= 0) this.#set(L_FO, get(p.o));
     this.#producer = { kind: p.kind, size: p.size, a: L_FA, b: L_FB, r: L_FR, c: p.c >= 0 ? L_FC : -1, o: p.o >= 0 ? L_FO : -1 };
+  }
+
+  /**
+   * Forgets the current producer (its flags went to the mailbox): the flag locals become 0, so
+   * that their old values are not live into later code (the shared epilogue reads them on every
+   * path, and a loop would carry them round).
+   */
+  #dropProducer(): void {
+    this.#producer = undefined;
+    for (const l of [L_FA, L_FB, L_FR, L_FC, L_FO]) this.#set(l, k(0));
   }
 
   /** Writes the current producer's lazy flags into the mailbox (nothing when there is none). */
@@ -678,6 +731,10 @@ export class WasmBlockCompiler {
     // Bit 1 of `fl` is clear when no interrupt can start waiting inside a call (see P_FL).
     this.#if(bin(Op.i32And, get(P_FL), k(2)), () => this.#if([...n, Op.call, IMPORT_POLL], () => this.#exit(k(this.#start), retired, ExitKind.Direct, this.#start)));
     this.#set(L_DONE, bin(Op.i32Add, get(L_DONE), k(retired)));
+    // The next iteration starts with no producer (see #dropProducer).
+    const producer = this.#producer;
+    this.#dropProducer();
+    this.#producer = producer;
     this.#out.push(Op.br);
     uleb(this.#out, this.#depth);
   }
@@ -896,9 +953,8 @@ export class WasmBlockCompiler {
       };
       const off = [...get(L_A), 0xb8 /* f64.convert_i32_u */];
       const end = size === 1 ? off : [...off, 0x44 /* f64.const */, ...f64Bytes(size - 1), 0xa0 /* f64.add */];
-      const hi = perms.includes(P_WR) ? seg + 120 : seg + 72;
-      const outside = bin(Op.i32Or, bin(0x63 /* f64.lt */, off, f64(seg + 24 + s * 8)), bin(0x64 /* f64.gt */, end, f64(hi + s * 8)));
-      this.#if(outside, () => this.#bail());
+      const hi = perms.includes(WR) ? seg + 120 : seg + 72;
+      this.#ifAny([bin(0x63 /* f64.lt */, off, f64(seg + 24 + s * 8)), bin(0x64 /* f64.gt */, end, f64(hi + s * 8))], () => this.#bail());
       const base = [...k(0), Op.i32Load, 0];
       uleb(base, seg + s * 4);
       this.#set(L_A, bin(Op.i32Add, get(L_A), base));
@@ -908,13 +964,12 @@ export class WasmBlockCompiler {
     memarg(this.#out, this.#layout.tlb);
     this.#out.push(Op.localSet);
     uleb(this.#out, L_E);
-    let fail: Code | undefined;
-    for (const p of perms) {
-      const miss = eqz(bin(Op.i32And, get(L_E), get(p)));
-      fail = fail === undefined ? miss : bin(Op.i32Or, fail, miss);
-    }
-    if (size > 1) fail = bin(Op.i32Or, fail!, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
-    this.#if(fail!, () => this.#bail());
+    // One branch per condition: a combined boolean costs the host a register and a set per test.
+    let want = 0;
+    for (const p of perms) want |= p === RD ? this.#rdFlag : this.#wrFlag;
+    const fail: Code[] = [want === this.#rdFlag || want === this.#wrFlag ? eqz(bin(Op.i32And, get(L_E), k(want))) : bin(Op.i32Ne, bin(Op.i32And, get(L_E), k(want)), k(want))];
+    if (size > 1) fail.push(bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
+    this.#ifAny(fail, () => this.#bail());
     this.#set(L_O, bin(Op.i32Or, bin(Op.i32And, get(L_E), k(-4096)), bin(Op.i32And, get(L_A), k(4095))));
   }
 
@@ -934,7 +989,7 @@ export class WasmBlockCompiler {
   }
 
   #load(rm: RmOperand, size: number): number {
-    this.#access(rm, size, [P_RD]);
+    this.#access(rm, size, [RD]);
     const v = this.#temp();
     this.#set(v, this.#ramLoad(size));
     return v;
@@ -945,13 +1000,13 @@ export class WasmBlockCompiler {
   }
 
   #store(rm: RmOperand, size: number, v: Code): void {
-    this.#access(rm, size, [P_WR]);
+    this.#access(rm, size, [WR]);
     this.#ramStore(size, v);
   }
 
   /** Read-modify-write: `compute(value)` returns the local holding what to store. */
   #rmw(rm: RmOperand, size: number, compute: (v: Code) => number): void {
-    this.#access(rm, size, [P_RD, P_WR]);
+    this.#access(rm, size, [RD, WR]);
     const v = this.#temp();
     this.#set(v, this.#ramLoad(size));
     const r = compute(get(v));
@@ -1036,7 +1091,7 @@ export class WasmBlockCompiler {
       this.#set(L_REG + r, c);
     }
     // The flags are the CPU's now: later readers ask through the helpers.
-    this.#producer = undefined;
+    this.#dropProducer();
     if (transfersControl(insn)) {
       this.#leave();
       this.#ended = true;
@@ -1478,7 +1533,7 @@ export class WasmBlockCompiler {
           this.#set(o, bin(Op.i32Xor, get(c), bin(Op.i32And, bin(Op.i32ShrU, get(r), k(30)), k(1))));
         }
         this.#flagsToMailbox();
-        this.#producer = undefined;
+        this.#dropProducer();
         this.#emit([...bin(Op.i32Or, get(c), bin(Op.i32Shl, get(o), k(11))), Op.call, IMPORT_ROT]);
         return r;
       }
