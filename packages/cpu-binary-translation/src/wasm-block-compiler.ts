@@ -200,6 +200,12 @@ const ES = 0;
 const SS = 2;
 const DS = 3;
 
+/** After the bail-out of an access (see `#accessHead`): `end`, then the host offset in `L_O`. */
+const ACCESS_TAIL: readonly number[] = [Op.end, ...bin(Op.i32Or, bin(Op.i32And, get(L_E), k(-4096)), bin(Op.i32And, get(L_A), k(4095))), Op.localSet, L_O];
+
+/** The bytes of `#accessHead` by layout (compilers come and go, one per block). */
+const ACCESS_HEADS = new WeakMap<WasmLayout, Map<number, readonly number[]>>();
+
 const MASK: Record<number, number> = { 1: 255, 2: 65535, 4: -1 };
 const SIGN: Record<number, number> = { 1: 128, 2: 32768, 4: -2147483648 };
 
@@ -233,12 +239,41 @@ function unsupported(): never {
 }
 
 /** The little-endian bytes of a double (for `f64.const`). */
-function f64Bytes(v: number): number[] {
-  return [...new Uint8Array(new Float64Array([v]).buffer)];
+function f64Bytes(v: number): readonly number[] {
+  let b = F64_BYTES.get(v);
+  if (b === undefined) {
+    b = [...new Uint8Array(new Float64Array([v]).buffer)];
+    F64_BYTES.set(v, b);
+  }
+  return b;
+}
+
+/** {@link f64Bytes} by value (a block asks for the same few constants). */
+const F64_BYTES = new Map<number, readonly number[]>();
+
+/** Bytes of the buffer that function bodies are carved from (see {@link bodyBytes}). */
+const BODY_POOL_BYTES = 1 << 18;
+let bodyPool = new Uint8Array(BODY_POOL_BYTES);
+let bodyPoolUsed = 0;
+
+/**
+ * `n` bytes for a function body: a view of a shared buffer (a new buffer when this one is used
+ * up; the views keep theirs alive), as a fresh array per block costs the host an allocation and
+ * a collection each.
+ */
+function bodyBytes(n: number): Uint8Array {
+  if (n > BODY_POOL_BYTES >>> 2) return new Uint8Array(n);
+  if (bodyPoolUsed + n > BODY_POOL_BYTES) {
+    bodyPool = new Uint8Array(BODY_POOL_BYTES);
+    bodyPoolUsed = 0;
+  }
+  const b = bodyPool.subarray(bodyPoolUsed, bodyPoolUsed + n);
+  bodyPoolUsed += n;
+  return b;
 }
 
 /** Appends `code` to `out`. */
-function append(out: number[], code: Code): void {
+function append(out: number[], code: readonly number[]): void {
   for (let i = 0; i < code.length; i++) out.push(code[i]!);
 }
 
@@ -300,6 +335,8 @@ export class WasmBlockCompiler {
   readonly #ops = new OperandReader();
   #hostPage = 0;
   #exFlag = 0;
+  /** {@link #accessHead}'s bytes by size and permission flags, for this layout. */
+  readonly #accessHeads: Map<number, readonly number[]>;
   /** The TLB flag a data read at the block's privilege needs. */
   #rdFlag: number = TlbFlag.ReadSupervisor;
   /** The TLB flag a write at the block's privilege needs. */
@@ -337,6 +374,12 @@ export class WasmBlockCompiler {
   constructor(layout: WasmLayout, visits?: (eip: number) => number) {
     this.#layout = layout;
     this.#visits = visits;
+    let heads = ACCESS_HEADS.get(layout);
+    if (heads === undefined) {
+      heads = new Map();
+      ACCESS_HEADS.set(layout, heads);
+    }
+    this.#accessHeads = heads;
   }
 
   /**
@@ -520,7 +563,7 @@ export class WasmBlockCompiler {
     append(tail, get(L_X));
     // The body as bytes: the prologue, the instructions, the epilogue.
     const out = this.#out;
-    const body = new Uint8Array(head.length + out.length + tail.length);
+    const body = bodyBytes(head.length + out.length + tail.length);
     body.set(head);
     body.set(out, head.length);
     body.set(tail, head.length + out.length);
@@ -959,18 +1002,43 @@ export class WasmBlockCompiler {
       uleb(base, seg + s * 4);
       this.#set(L_A, bin(Op.i32Add, get(L_A), base));
     }
-    this.#emit(bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2)));
-    this.#out.push(Op.i32Load);
-    memarg(this.#out, this.#layout.tlb);
-    this.#out.push(Op.localSet);
-    uleb(this.#out, L_E);
-    // One branch per condition: a combined boolean costs the host a register and a set per test.
+    // The bytes around the bail-out depend only on the layout, the size and the permissions
+    // (this runs for most instructions a block holds: they are written, not built).
     let want = 0;
     for (const p of perms) want |= p === RD ? this.#rdFlag : this.#wrFlag;
-    const fail: Code[] = [want === this.#rdFlag || want === this.#wrFlag ? eqz(bin(Op.i32And, get(L_E), k(want))) : bin(Op.i32Ne, bin(Op.i32And, get(L_E), k(want)), k(want))];
-    if (size > 1) fail.push(bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
-    this.#ifAny(fail, () => this.#bail());
-    this.#set(L_O, bin(Op.i32Or, bin(Op.i32And, get(L_E), k(-4096)), bin(Op.i32And, get(L_A), k(4095))));
+    const out = this.#out;
+    append(out, this.#accessHead(size, want));
+    this.#depth++;
+    this.#bail();
+    this.#depth--;
+    append(out, ACCESS_TAIL);
+  }
+
+  /**
+   * The TLB path of {@link #access} up to its bail-out: the entry of `L_A`'s page in `L_E`, then
+   * `block block` with one `br_if 0` per failing condition (the permission flags `want` missing;
+   * for `size` > 1, the access crossing its page; one branch each: a combined boolean costs the
+   * host a register and a set per test) and `br 1`, `end`.
+   */
+  #accessHead(size: number, want: number): readonly number[] {
+    const key = (size << 8) | want;
+    let c = this.#accessHeads.get(key);
+    if (c !== undefined) return c;
+    const h = bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2));
+    h.push(Op.i32Load);
+    memarg(h, this.#layout.tlb);
+    h.push(Op.localSet, L_E, Op.block, VOID, Op.block, VOID);
+    const single = (want & (want - 1)) === 0;
+    append(h, single ? eqz(bin(Op.i32And, get(L_E), k(want))) : bin(Op.i32Ne, bin(Op.i32And, get(L_E), k(want)), k(want)));
+    h.push(Op.brIf, 0);
+    if (size > 1) {
+      append(h, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
+      h.push(Op.brIf, 0);
+    }
+    h.push(Op.br, 1, Op.end);
+    c = h;
+    this.#accessHeads.set(key, c);
+    return c;
   }
 
   /** The value at host offset `o` (after {@link #access}). */
