@@ -128,8 +128,8 @@ interface WasmBackend {
   readonly imports: Record<string, Record<string, unknown>>;
   /** The block functions, by slot (slot 0 unused). */
   readonly table: WasmTable;
-  /** The dispatcher: `run(slot, budget, rd, wr, fl, mode)` (fl: DF in bit 0, poll for events in bit 1). */
-  readonly run: (slot: number, budget: number, rd: number, wr: number, fl: number, mode: number) => number;
+  /** The dispatcher: `run(slot, budget, fl, mode)` (fl: DF in bit 0, poll for events in bit 1). */
+  readonly run: (slot: number, budget: number, fl: number, mode: number) => number;
   /** The function a dropped block's slot is pointed at. */
   readonly refuse: unknown;
   /** The block in each slot. */
@@ -583,7 +583,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     // Bit 1 asks the chain to poll at its block boundaries: with IF set, unless the interrupt
     // controller's request cannot change while no device runs (as in the chain).
     const poll = cpu.pic.eventDriven === true ? 0 : (cpu.flags >>> 8) & 2;
-    const x = w.run(b.slot, end - rc0, cpu.rdFlag, cpu.wrFlag, ((cpu.flags >>> 10) & 1) | poll, b.mode);
+    const x = w.run(b.slot, end - rc0, ((cpu.flags >>> 10) & 1) | poll, b.mode);
     cpu.eip = mb[MailboxWord.Eip]!;
     cpu.retiredCount = rc0 + mb[MailboxWord.Total]!;
     if (mb[MailboxWord.Flags] !== 0) this.#takeFlags();

@@ -9,10 +9,10 @@
  * functions in one module). WebAssembly needs no type feedback: the host compiles a new module at
  * once with its baseline compiler and optimizes the busiest functions in the background.
  *
- * The function is `(budget, rd, wr, fl) → exit` (-1 for a bail-out, -2 for a refusal to run):
- * `budget` is how many instructions the slice still allows, `rd` and `wr` the CPU's TLB
- * permission bits, `fl` EFLAGS.DF (bit 0) and whether to poll for events (bit 1: IF is set and the
- * interrupt controller's request may change with guest time alone). It reports through a mailbox in the
+ * The function is `(budget, fl) → exit` (-1 for a bail-out, -2 for a refusal to run): `budget`
+ * is how many instructions the slice still allows, `fl` EFLAGS.DF (bit 0) and whether to poll
+ * for events (bit 1: IF is set and the interrupt controller's request may change with guest time
+ * alone); its data accesses check the TLB flags of its privilege. It reports through a mailbox in the
  * arena: the next EIP, the instructions retired, and the lazy flags it left (see
  * {@link MailboxWord}). Every exit goes through one shared epilogue that writes the mailbox and
  * the registers.
@@ -112,8 +112,8 @@ export const REFUSED = -2;
  */
 export const LEFT = -3;
 
-/** The signature of a block function: (budget, rd, wr, df) → exit. */
-export const BLOCK_TYPE = { params: 4, results: 1 } as const;
+/** The signature of a block function: (budget, fl) → exit. */
+export const BLOCK_TYPE = { params: 2, results: 1 } as const;
 
 /** How the lazy flags a block leaves are described in the mailbox. */
 export const FlagState = {
@@ -163,38 +163,40 @@ const FORK_RATIO = 16;
 /** Locals: parameters, registers, scratch. */
 const P_BUDGET = 0;
 /**
- * Parameters 1 and 2 carry the CPU's TLB permission flags for data reads and writes; blocks use
- * constants for their privilege instead (see {@link WasmBlockCompiler.compile}), so these are
- * unread. The engine does not run blocks while the CPU's data fast paths are closed.
- */
-const RD = 1;
-const WR = 2;
-/**
  * EFLAGS.DF in bit 0, and in bit 1 whether loop edges poll for events (EFLAGS.IF set, and an
  * interrupt controller whose request may change with guest time alone): constant within a call
  * (CLD, STD, CLI, STI, POPF and IRET end blocks).
  */
-const P_FL = 3;
+const P_FL = 1;
 const PARAMS = BLOCK_TYPE.params;
-const L_REG = 4; // r0…r7: 4…11
-const L_X = 12; // exit id
-const L_DONE = 13; // instructions retired by earlier loop iterations
-const L_LIM = 14; // budget - COUNT: the loop goes on while done + retired <= lim
-const L_A = 15;
-const L_E = 16;
-const L_O = 17;
+const L_REG = 2; // r0…r7: 2…9
+const L_X = 10; // exit id
+const L_DONE = 11; // instructions retired by earlier loop iterations
+const L_LIM = 12; // budget - COUNT: the loop goes on while done + retired <= lim
+const L_A = 13;
+const L_E = 14;
+const L_O = 15;
 // What an exit hands to the shared epilogue: the next EIP, instructions retired in this
 // iteration, and the lazy flags (a descriptor, 0 for none, and the producer's values, which
 // every producer copies here).
-const L_EIP = 18;
-const L_RET = 19;
-const L_FDESC = 20;
-const L_FA = 21;
-const L_FB = 22;
-const L_FR = 23;
-const L_FC = 24;
-const L_FO = 25;
-const FIRST_TEMP = 26;
+const L_EIP = 16;
+const L_RET = 17;
+const L_FDESC = 18;
+const L_FA = 19;
+const L_FB = 20;
+const L_FR = 21;
+const L_FC = 22;
+const L_FO = 23;
+const FIRST_TEMP = 24;
+
+/**
+ * What an inline access does ({@link WasmBlockCompiler}'s `#access`): data reads and writes
+ * need the TLB flags of the block's privilege, constants in its code (see
+ * {@link WasmBlockCompiler.compile}). The engine runs no block while the CPU's data fast paths
+ * are closed (alignment checks, data breakpoints).
+ */
+const RD = 1;
+const WR = 2;
 
 const ES = 0;
 const SS = 2;
@@ -202,6 +204,7 @@ const DS = 3;
 
 /** After the bail-out of an access (see `#accessHead`): `end`, then the host offset in `L_O`. */
 const ACCESS_TAIL: readonly number[] = [Op.end, ...bin(Op.i32Or, bin(Op.i32And, get(L_E), k(-4096)), bin(Op.i32And, get(L_A), k(4095))), Op.localSet, L_O];
+
 
 /** The bytes of `#accessHead` by layout (compilers come and go, one per block). */
 const ACCESS_HEADS = new WeakMap<WasmLayout, Map<number, readonly number[]>>();
@@ -335,7 +338,7 @@ export class WasmBlockCompiler {
   readonly #ops = new OperandReader();
   #hostPage = 0;
   #exFlag = 0;
-  /** {@link #accessHead}'s bytes by size and permission flags, for this layout. */
+  /** {@link #accessHead}'s bytes by permission flags and size, for this layout. */
   readonly #accessHeads: Map<number, readonly number[]>;
   /** The TLB flag a data read at the block's privilege needs. */
   #rdFlag: number = TlbFlag.ReadSupervisor;
@@ -980,7 +983,7 @@ export class WasmBlockCompiler {
 
   /**
    * The inline TLB path for an access of `size` bytes at the flat offset `ea` needing the
-   * permission locals `perms` (P_RD and/or P_WR): leaves the host offset in `o`, or bails out
+   * permissions `perms` (RD and/or WR): leaves the host offset in `o`, or bails out
    * (before the instruction changed anything) when the access cannot be made inline.
    */
   #access(rm: RmOperand, size: number, perms: readonly number[]): void {
@@ -1007,7 +1010,7 @@ export class WasmBlockCompiler {
     let want = 0;
     for (const p of perms) want |= p === RD ? this.#rdFlag : this.#wrFlag;
     const out = this.#out;
-    append(out, this.#accessHead(size, want));
+    append(out, this.#accessHead(want, size));
     this.#depth++;
     this.#bail();
     this.#depth--;
@@ -1016,26 +1019,30 @@ export class WasmBlockCompiler {
 
   /**
    * The TLB path of {@link #access} up to its bail-out: the entry of `L_A`'s page in `L_E`, then
-   * `block block` with one `br_if 0` per failing condition (the permission flags `want` missing;
-   * for `size` > 1, the access crossing its page; one branch each: a combined boolean costs the
-   * host a register and a set per test) and `br 1`, `end`.
+   * `if` the permission flags `want` are missing; for `size` > 1, `block block` with a `br_if 0`
+   * for that and one for the access crossing its page, `br 1`, `end` instead. (Each condition has
+   * its own branch: a combined boolean costs the host a register and a set per test.)
    */
-  #accessHead(size: number, want: number): readonly number[] {
-    const key = (size << 8) | want;
+  #accessHead(want: number, size: number): readonly number[] {
+    const key = size === 1 ? want : want | (size << 8);
     let c = this.#accessHeads.get(key);
     if (c !== undefined) return c;
     const h = bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2));
     h.push(Op.i32Load);
     memarg(h, this.#layout.tlb);
-    h.push(Op.localSet, L_E, Op.block, VOID, Op.block, VOID);
+    h.push(Op.localSet, L_E);
     const single = (want & (want - 1)) === 0;
-    append(h, single ? eqz(bin(Op.i32And, get(L_E), k(want))) : bin(Op.i32Ne, bin(Op.i32And, get(L_E), k(want)), k(want)));
-    h.push(Op.brIf, 0);
-    if (size > 1) {
-      append(h, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
+    const denied = single ? eqz(bin(Op.i32And, get(L_E), k(want))) : bin(Op.i32Ne, bin(Op.i32And, get(L_E), k(want)), k(want));
+    if (size === 1) {
+      append(h, denied);
+      h.push(Op.if, VOID);
+    } else {
+      h.push(Op.block, VOID, Op.block, VOID);
+      append(h, denied);
       h.push(Op.brIf, 0);
+      append(h, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
+      h.push(Op.brIf, 0, Op.br, 1, Op.end);
     }
-    h.push(Op.br, 1, Op.end);
     c = h;
     this.#accessHeads.set(key, c);
     return c;

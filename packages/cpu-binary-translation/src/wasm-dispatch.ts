@@ -23,9 +23,7 @@ const LINK_SHIFT = Math.log2(LINKS_PER_SLOT * 4);
 
 const P_SLOT = 0;
 const P_BUDGET = 1;
-const P_RD = 2;
-const P_WR = 3;
-const P_FL = 4;
+const P_FL = 2;
 
 const IMPORT_POLL = 0;
 
@@ -61,7 +59,7 @@ export function hashEntry(eip: number): number {
 
 /**
  * The dispatcher module: imports `e.m`, `e.t` (the block table) and `e.poll`; exports one
- * function, `(slot, budget, rd, wr, fl, mode) → exit`. After a direct exit it follows the exit's link; after an
+ * function, `(slot, budget, fl, mode) → exit`. After a direct exit it follows the exit's link; after an
  * indirect one (or a direct one not linked yet) it looks the new EIP up in the hash table, whose
  * entries the engine writes for every WebAssembly block (EIP and mode key must match; the block
  * itself checks its page).
@@ -74,23 +72,23 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
     tableMinimum: 1,
     imports,
     extraTypes: [BLOCK_TYPE],
-    functions: [{ type: { params: 6, results: 1 }, locals: 5, body: b }],
+    functions: [{ type: { params: 4, results: 1 }, locals: 5, body: b }],
   };
   const blockType = typeIndexOf(spec, BLOCK_TYPE);
-  const P_MODE = 5;
-  const X = 6;
-  const TOTAL = 7;
-  const NEXT = 8;
-  const EIP = 9;
-  const H = 10;
+  const P_MODE = 3;
+  const X = 4;
+  const TOTAL = 5;
+  const NEXT = 6;
+  const EIP = 7;
+  const H = 8;
   const set = (l: number, v: Code): Code => [...v, Op.localSet, l];
   const mb = (word: number): Code => mailboxWord(layout, word);
   const mbStore = (word: number, v: Code): Code => mailboxWrite(layout, word, v);
   const at = loadAt;
   const linkWord = bin(Op.i32Add, bin(Op.i32Shl, get(P_SLOT), k(LINK_SHIFT)), bin(Op.i32Shl, get(X), k(2)));
   b.push(...mbStore(MailboxWord.Total, k(0)), Op.loop, VOID);
-  // x = table[slot](budget - total, rd, wr, fl)
-  b.push(...bin(Op.i32Sub, get(P_BUDGET), get(TOTAL)), ...get(P_RD), ...get(P_WR), ...get(P_FL), ...get(P_SLOT), Op.callIndirect, blockType, 0);
+  // x = table[slot](budget - total, fl)
+  b.push(...bin(Op.i32Sub, get(P_BUDGET), get(TOTAL)), ...get(P_FL), ...get(P_SLOT), Op.callIndirect, blockType, 0);
   b.push(...set(X, []));
   // total += retired; the mailbox keeps the total for the loop edges' event polls.
   b.push(...set(TOTAL, bin(Op.i32Add, get(TOTAL), mb(MailboxWord.Retired))), ...mbStore(MailboxWord.Total, get(TOTAL)));
@@ -106,7 +104,8 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
     // Not linked: the hash table, by EIP and mode key.
     b.push(...set(EIP, mb(MailboxWord.Eip)));
     b.push(...set(H, bin(Op.i32Shl, bin(Op.i32And, bin(Op.i32Xor, get(EIP), bin(Op.i32ShrU, get(EIP), k(12))), k(HASH_ENTRIES - 1)), k(4))));
-    b.push(...bin(Op.i32Or, bin(Op.i32Ne, at(get(H), layout.hash), get(EIP)), bin(Op.i32Ne, at(get(H), layout.hash + 4), get(P_MODE))), Op.brIf, 1);
+    b.push(...bin(Op.i32Ne, at(get(H), layout.hash), get(EIP)), Op.brIf, 1);
+    b.push(...bin(Op.i32Ne, at(get(H), layout.hash + 4), get(P_MODE)), Op.brIf, 1);
     b.push(...set(NEXT, at(get(H), layout.hash + 8)), ...eqz(get(NEXT)), Op.brIf, 1);
     b.push(...mbStore(MailboxWord.LookedUp, bin(Op.i32Add, mb(MailboxWord.LookedUp), k(1))));
     // A direct exit (bit x of the slot's mask) found this way is linked for next time.
