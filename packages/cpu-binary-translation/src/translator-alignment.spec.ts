@@ -10,6 +10,25 @@ import { WARMUP, archState, frame, hasNasm, metric, twin } from '../test/support
 const AC = 17;
 const DATA = 0x20000;
 
+/**
+ * Runs `src` (ending in `dd` of the label where #AC is expected) at CPL 3 with paging and CR0.AM
+ * under the interpreter and the translator; both must have parked on #AC.
+ */
+function runUserWithAlignmentChecks(src: string): ReturnType<typeof twin> & { faultAt: number } {
+  let image: Uint8Array = new Uint8Array(0);
+  const pair = twin((r) => {
+    image = r.load(src);
+    r.enablePaging({ user: true });
+    r.cpu.setControlRegister(0, (r.cpu.cr0 | 0x40000) | 0); // CR0.AM
+    r.enterUser(0x10000, 0x70000);
+  });
+  const faultAt = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(image.byteLength - 4, true);
+  pair.ref.run();
+  pair.bt.run();
+  for (const r of [pair.ref, pair.bt]) expect(r.parkedVector()).toBe(AC);
+  return { ...pair, faultAt };
+}
+
 describe.skipIf(!hasNasm)('binary translator: unaligned words and dwords', () => {
   it('loads, stores and read-modify-writes at every misalignment, and across a page boundary, match the interpreter', () => {
     // The body runs once per offset: 0–3 inside the page, then 0xffd–0xfff where the dword
@@ -67,18 +86,8 @@ fault:
     hlt
     dd fault
 `;
-    let image: Uint8Array = new Uint8Array(0);
-    const { bt, ref } = twin((r) => {
-      image = r.load(src);
-      r.enablePaging({ user: true });
-      r.cpu.setControlRegister(0, (r.cpu.cr0 | 0x40000) | 0); // CR0.AM
-      r.enterUser(0x10000, 0x70000);
-    });
-    const faultAt = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(image.byteLength - 4, true);
-    ref.run();
-    bt.run();
+    const { bt, ref, faultAt } = runUserWithAlignmentChecks(src);
     for (const r of [ref, bt]) {
-      expect(r.parkedVector()).toBe(AC);
       const f = frame(r, true);
       expect(f.error).toBe(0);
       expect(f.eip).toBe(faultAt);
@@ -114,18 +123,8 @@ done:
     hlt
     dd fault
 `;
-    let image: Uint8Array = new Uint8Array(0);
-    const { bt, ref } = twin((r) => {
-      image = r.load(src);
-      r.enablePaging({ user: true });
-      r.cpu.setControlRegister(0, (r.cpu.cr0 | 0x40000) | 0); // CR0.AM
-      r.enterUser(0x10000, 0x70000);
-    });
-    const faultAt = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(image.byteLength - 4, true);
-    ref.run();
-    bt.run();
+    const { bt, ref, faultAt } = runUserWithAlignmentChecks(src);
     for (const r of [ref, bt]) {
-      expect(r.parkedVector()).toBe(AC);
       expect(frame(r, true).eip).toBe(faultAt);
     }
     expect(archState(bt)).toEqual(archState(ref));
