@@ -1,6 +1,6 @@
 /**
  * The WebAssembly backend's dispatcher and its helpers. The dispatcher is one function,
- * `run(slot, budget, rd, wr, fl, mode)`, that calls the block in table slot `slot` and then, as
+ * `run(slot, budget, fl, mode)`, that calls the block in table slot `slot` and then, as
  * long as the block it ran leaves through a linked exit (a link word in the arena) or to an EIP
  * its hash table holds, and no interrupt is waiting, the next block, without returning to
  * JavaScript. The engine makes the links (as it chains its JavaScript blocks) and the hash
