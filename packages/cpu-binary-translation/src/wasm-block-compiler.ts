@@ -205,7 +205,6 @@ const DS = 3;
 /** After the bail-out of an access (see `#accessHead`): `end`, then the host offset in `L_O`. */
 const ACCESS_TAIL: readonly number[] = [Op.end, ...bin(Op.i32Or, bin(Op.i32And, get(L_E), k(-4096)), bin(Op.i32And, get(L_A), k(4095))), Op.localSet, L_O];
 
-
 /** The bytes of `#accessHead` by layout (compilers come and go, one per block). */
 const ACCESS_HEADS = new WeakMap<WasmLayout, Map<number, readonly number[]>>();
 
@@ -273,6 +272,21 @@ function bodyBytes(n: number): Uint8Array {
   const b = bodyPool.subarray(bodyPoolUsed, bodyPoolUsed + n);
   bodyPoolUsed += n;
   return b;
+}
+
+/**
+ * `block block (cond br_if 0)* br 1 end`: what follows runs when any of `conds` holds (up to
+ * the outer block's `end`, which the caller writes), with one branch per condition (a combined
+ * boolean costs the host a register and a set per test).
+ */
+function anyOf(conds: readonly Code[]): number[] {
+  const c: number[] = [Op.block, VOID, Op.block, VOID];
+  for (const cond of conds) {
+    append(c, cond);
+    c.push(Op.brIf, 0);
+  }
+  c.push(Op.br, 1, Op.end);
+  return c;
 }
 
 /** Appends `code` to `out`. */
@@ -507,18 +521,15 @@ export class WasmBlockCompiler {
     memarg(tlbEntry, tlb + (this.#start >>> 12) * 4);
     const eipNow = [...k(0), Op.i32Load];
     memarg(eipNow, mailbox + MailboxWord.Eip * 4);
-    // One branch per condition (see #ifAny).
-    const refuse = [
-      bin(Op.i32LtS, get(P_BUDGET), k(count)),
-      bin(Op.i32Ne, eipNow, k(this.#start)),
-      bin(Op.i32Ne, bin(Op.i32And, tlbEntry, k(0x7fff_f000 | this.#exFlag)), k(this.#hostPage | this.#exFlag)),
-    ];
-    head.push(Op.block, VOID, Op.block, VOID);
-    for (const c of refuse) {
-      append(head, c);
-      head.push(Op.brIf, 0);
-    }
-    head.push(Op.br, 1, Op.end, Op.i32Const, 0, Op.i32Const, 0, Op.i32Store);
+    append(
+      head,
+      anyOf([
+        bin(Op.i32LtS, get(P_BUDGET), k(count)),
+        bin(Op.i32Ne, eipNow, k(this.#start)),
+        bin(Op.i32Ne, bin(Op.i32And, tlbEntry, k(0x7fff_f000 | this.#exFlag)), k(this.#hostPage | this.#exFlag)),
+      ]),
+    );
+    head.push(Op.i32Const, 0, Op.i32Const, 0, Op.i32Store);
     memarg(head, mailbox + MailboxWord.Retired * 4);
     append(head, k(REFUSED));
     head.push(Op.return, Op.end);
@@ -613,13 +624,7 @@ export class WasmBlockCompiler {
       this.#if(conds[0]!, then);
       return;
     }
-    // block $ok { block $fail { (cond br_if $fail)* br $ok } then() }
-    this.#out.push(Op.block, VOID, Op.block, VOID);
-    for (const c of conds) {
-      this.#emit(c);
-      this.#out.push(Op.brIf, 0);
-    }
-    this.#out.push(Op.br, 1, Op.end);
+    this.#emit(anyOf(conds));
     this.#depth++;
     then();
     this.#depth--;
@@ -689,6 +694,11 @@ export class WasmBlockCompiler {
    */
   #dropProducer(): void {
     this.#producer = undefined;
+    this.#clearFlagLocals();
+  }
+
+  /** Sets the flag locals to 0 (see {@link #dropProducer}). */
+  #clearFlagLocals(): void {
     for (const l of [L_FA, L_FB, L_FR, L_FC, L_FO]) this.#set(l, k(0));
   }
 
@@ -777,10 +787,9 @@ export class WasmBlockCompiler {
     // Bit 1 of `fl` is clear when no interrupt can start waiting inside a call (see P_FL).
     this.#if(bin(Op.i32And, get(P_FL), k(2)), () => this.#if([...n, Op.call, IMPORT_POLL], () => this.#exit(k(this.#start), retired, ExitKind.Direct, this.#start)));
     this.#set(L_DONE, bin(Op.i32Add, get(L_DONE), k(retired)));
-    // The next iteration starts with no producer (see #dropProducer).
-    const producer = this.#producer;
-    this.#dropProducer();
-    this.#producer = producer;
+    // The next iteration starts with no producer (see #dropProducer). (The compiler keeps its
+    // own: the other side of a conditional back edge goes on with it.)
+    this.#clearFlagLocals();
     this.#out.push(Op.br);
     uleb(this.#out, this.#depth);
   }
@@ -1037,11 +1046,7 @@ export class WasmBlockCompiler {
       append(h, denied);
       h.push(Op.if, VOID);
     } else {
-      h.push(Op.block, VOID, Op.block, VOID);
-      append(h, denied);
-      h.push(Op.brIf, 0);
-      append(h, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
-      h.push(Op.brIf, 0, Op.br, 1, Op.end);
+      append(h, anyOf([denied, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size))]));
     }
     c = h;
     this.#accessHeads.set(key, c);
