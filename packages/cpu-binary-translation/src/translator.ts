@@ -15,7 +15,7 @@ import {
 } from '@popek/core';
 import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
-import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmLayout } from './wasm-block-compiler.js';
+import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MAX_INSTRUCTION_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmLayout } from './wasm-block-compiler.js';
 import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, hashEntry, refusingModule } from './wasm-dispatch.js';
 import { exportName, wasmHost, type WasmHostApi, type WasmTable } from './wasm-module.js';
 
@@ -50,7 +50,8 @@ export interface BinaryTranslationOptions {
   /**
    * Blocks compiled into one WebAssembly module (default 32; the WebAssembly backend only). A
    * block is queued once warm (an eighth of the hot threshold's visits); the queue is compiled
-   * when it is full or when one of its blocks reaches the hot threshold. The host's cost of
+   * when it is full, when one of its blocks reaches the hot threshold, or when the visits its
+   * blocks received while queued add up to half the hot threshold. The host's cost of
    * compiling, instantiating and first calling a module is mostly per module: for the 1,724
    * blocks of a Debian boot, 376 µs a block in modules of their own, 114 µs in modules of 8,
    * 67 µs in modules of 16 and 55 µs in modules of 32. Deterministic Debian boot, paired runs
@@ -88,6 +89,18 @@ export const BinaryTranslationOptions = serviceId<BinaryTranslationOptions>('@po
  * fraction of the hot threshold's visits.
  */
 const WARM_FRACTION = 8;
+
+/**
+ * With the WebAssembly backend, the queue of warm blocks is compiled once the visits its blocks
+ * received while queued (interpreted, waiting for the batch to fill) add up to the hot threshold
+ * divided by this. Without that, queued blocks that went on running interpreted for hundreds of
+ * visits each ran 20% of the instructions a Debian boot interprets between "Linux version" and
+ * the prompt (3.5 M of 17.2 M). Host instructions of a deterministic boot to the prompt, the
+ * host's optimising compiler left out (`valgrind --tool=cachegrind`, `node --single-threaded`):
+ * 58.3 G without the limit; with it at 1/32 of the hot threshold 57.8 G, 1/8 56.1 G, 1/4
+ * 57.9 G, 1/2 55.4 G, 1 56.3 G (runs vary by about 1 G).
+ */
+const QUEUE_WAIT_FRACTION = 2;
 
 /** Cold blocks (visit counters) kept, as a multiple of the translation capacity. */
 const COLD_FACTOR = 4;
@@ -270,6 +283,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   #wasm: WasmBackend | undefined;
   /** Warm blocks waiting to be compiled together (WebAssembly backend). */
   readonly #queue: Block[] = [];
+  /** Visits made to queued blocks, while interpreted, since the queue was last compiled. */
+  #queueWait = 0;
+  /** Visits to queued blocks after which the queue is compiled (see {@link QUEUE_WAIT_FRACTION}). */
+  #queueWaitLimit = Infinity;
   /** Visits that make a cold block warm (queued for the next batch); never with the JavaScript backend. */
   #warmThreshold = Infinity;
   /**
@@ -480,6 +497,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.#wasm = this.#options.backend === 'wasm' ? this.#attachWasm(cpu) : undefined;
     this.#warmThreshold = this.#wasm !== undefined ? Math.max(1, Math.ceil(this.#options.hotThreshold / WARM_FRACTION)) : Infinity;
     this.#coldLimit = Math.min(this.#warmThreshold, this.#options.hotThreshold);
+    this.#queueWaitLimit = Math.max(1, Math.ceil(this.#options.hotThreshold / QUEUE_WAIT_FRACTION));
   }
 
   /**
@@ -693,6 +711,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       const hits = ++b.hits;
       if (hits >= this.#options.hotThreshold) this.#compile(b);
       else if (hits >= this.#warmThreshold && !b.queued && !b.jsOnly) this.#enqueue(b);
+      else if (b.queued && ++this.#queueWait >= this.#queueWaitLimit) this.#compile(b);
       else if (hits < this.#coldLimit) this.#coldPut(c, b);
       return b;
     }
@@ -790,6 +809,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       if (q.valid && q.fn === undefined && q.hits >= 0 && this.#map.get(q.key) === q && (q.mode & ModeBit.Cpl) === cpl) batch.push(q);
     }
     queue.length = 0;
+    this.#queueWait = 0;
     this.#compileWasm(wasm, batch);
   }
 
@@ -825,7 +845,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     for (const b of batch) {
       if (this.#tracePage(b) === undefined) continue;
       const page = this.ram.subarray(b.hostPage, b.hostPage + 4096);
-      const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip)).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag);
+      const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip)).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag, this.#nextPage(b));
       if (w === undefined) {
         // A JavaScript block runs unoptimised for its first thousands of calls: only worth it hot.
         b.jsOnly = true;
@@ -848,6 +868,18 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       if (one !== undefined) this.#install(wasm, blocks[i]!, compiled[i]!, one[0]);
       else this.#compileJs(blocks[i]!);
     }
+  }
+
+  /**
+   * The first bytes of the page after block `b`'s in linear order, when the TLB maps it as
+   * executable RAM now (for an instruction that crosses the page end; the block does not rely on
+   * them staying so, see {@link WasmBlockCompiler.compile}).
+   */
+  #nextPage(b: Block): Uint8Array | undefined {
+    const e = this.tlb[((b.eip >>> 12) + 1) & 0xf_ffff]!;
+    if ((e & this.cpu.exFlag) === 0) return undefined;
+    const at = e & OFFSET_MASK;
+    return this.ram.subarray(at, at + MAX_INSTRUCTION_BYTES);
   }
 
   /** Puts WebAssembly block function `fn` (of `b`, compiled as `w`) in a table slot and the hash table. */
@@ -957,6 +989,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   #clearQueue(): void {
     for (const b of this.#queue) b.queued = false;
     this.#queue.length = 0;
+    this.#queueWait = 0;
   }
 
   #flush(cause: Counter): void {

@@ -112,6 +112,9 @@ export const REFUSED = -2;
  */
 export const LEFT = -3;
 
+/** The most bytes an x86 instruction may have. */
+export const MAX_INSTRUCTION_BYTES = 15;
+
 /** The signature of a block function: (budget, fl) → exit. */
 export const BLOCK_TYPE = { params: 2, results: 1 } as const;
 
@@ -352,6 +355,8 @@ export class WasmBlockCompiler {
   readonly #ops = new OperandReader();
   #hostPage = 0;
   #exFlag = 0;
+  /** The first bytes of the page after the block's, when it was executable RAM at compile time. */
+  #nextPage: Uint8Array | undefined;
   /** {@link #accessHead}'s bytes by permission flags and size, for this layout. */
   readonly #accessHeads: Map<number, readonly number[]>;
   /** The TLB flag a data read at the block's privilege needs. */
@@ -401,11 +406,18 @@ export class WasmBlockCompiler {
 
   /**
    * Compiles the block at `bytes[offset]` (EIP `eip`, mode key `mode`). Returns undefined when
-   * the first instruction is a form this backend does not handle or crosses the page.
+   * the first instruction is a form this backend does not handle, or crosses the page end while
+   * `nextPage` is not given.
+   *
+   * `nextPage`, when given, holds at least the first {@link MAX_INSTRUCTION_BYTES} bytes of the
+   * page that follows in the guest's linear order, read when it was executable RAM: an
+   * instruction that crosses the page end is then decoded with them and run by the interpreter,
+   * as the block's last instruction (see `#acrossPage`).
    */
-  compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number): CompiledWasm | undefined {
+  compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number, nextPage?: Uint8Array): CompiledWasm | undefined {
     this.#hostPage = hostPage;
     this.#exFlag = exFlag;
+    this.#nextPage = nextPage;
     // Data accesses need the flags of the block's privilege (CPL 3: user; else supervisor), as
     // constants. (The CPU's own flags are 0 while alignment checks or data breakpoints close its
     // fast paths; the engine then runs no WebAssembly block.)
@@ -424,7 +436,7 @@ export class WasmBlockCompiler {
       // with every rotate's flags.
       const again = new WasmBlockCompiler(this.#layout, this.#visits);
       again.#deadFlags = false;
-      return again.compile(bytes, offset, eip, mode, hostPage, exFlag);
+      return again.compile(bytes, offset, eip, mode, hostPage, exFlag, nextPage);
     }
     const count = this.#longest;
     return {
@@ -454,7 +466,13 @@ export class WasmBlockCompiler {
         break;
       }
       const insn = decodeInstruction(bytes, off, true);
-      if (insn === undefined) break;
+      if (insn === undefined) {
+        if (this.#acrossPage(off, pc, count)) {
+          pc = this.#next;
+          count++;
+        }
+        break;
+      }
       this.#insn = insn;
       this.#k = count;
       this.#eip = pc;
@@ -480,6 +498,39 @@ export class WasmBlockCompiler {
     }
     if (count > this.#longest) this.#longest = count;
     return count;
+  }
+
+  /**
+   * The instruction at `off` (EIP `pc`, `count` instructions before it on the path) did not
+   * decode within the page: when it crosses into the next page (whose first bytes the engine
+   * gave), the interpreter runs it through the `interp` import, and the path ends after it. The
+   * block depends on the next page's bytes only through the instruction's length: the
+   * interpreter fetches the bytes that are there when it runs, through the TLB (a fault on the
+   * next page unwinds the block), and the block goes on only when EIP is then the instruction
+   * after it (else it leaves, see {@link LEFT}); so a write to the next page or a new mapping of
+   * it needs no invalidation. True when emitted.
+   */
+  #acrossPage(off: number, pc: number, count: number): boolean {
+    const bytes = this.#ops.bytes;
+    const next = this.#nextPage;
+    const head = bytes.length - off;
+    if (next === undefined || head <= 0 || head >= MAX_INSTRUCTION_BYTES) return false;
+    const spliced = new Uint8Array(MAX_INSTRUCTION_BYTES);
+    spliced.set(bytes.subarray(off));
+    spliced.set(next.subarray(0, MAX_INSTRUCTION_BYTES - head), head);
+    const insn = decodeInstruction(spliced, 0, true);
+    if (insn === undefined || insn.length <= head) return false;
+    this.#insn = insn;
+    this.#k = count;
+    this.#eip = pc;
+    this.#next = (pc + insn.length) | 0;
+    this.#redirected = false;
+    if (!this.#viaInterpreter()) return false;
+    if (pc === this.#deadUntil) this.#deadUntil = -1;
+    this.#visited.add(pc);
+    this.#total++;
+    this.#covered += insn.length;
+    return true;
   }
 
   /**
