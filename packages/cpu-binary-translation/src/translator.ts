@@ -14,7 +14,7 @@ import {
   type WriteTracer,
 } from '@popek/core';
 import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
-import { BlockCompiler, ExitKind, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
+import { BlockCompiler, ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
 import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MAX_INSTRUCTION_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmLayout } from './wasm-block-compiler.js';
 import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, hashEntry, refusingModule } from './wasm-dispatch.js';
 import { exportName, wasmHost, type WasmHostApi, type WasmTable } from './wasm-module.js';
@@ -101,6 +101,21 @@ const WARM_FRACTION = 8;
  * 57.9 G, 1/2 55.4 G, 1 56.3 G (runs vary by about 1 G).
  */
 const QUEUE_WAIT_FRACTION = 2;
+
+/**
+ * Instructions of a typical cold block: a block of this many (or fewer) instructions is warm after
+ * an eighth of the hot threshold's visits ({@link WARM_FRACTION}); a longer one sooner, after
+ * about as much interpreting, counting {@link VISIT_WORK} per visit. (Between "Linux version" and
+ * the prompt, a Debian boot's cold blocks averaged 5.5 instructions a visit, and blocks of 40 to
+ * 48 instructions, unrolled hashing and copying, were visited hundreds of times each.)
+ */
+const COLD_BLOCK_WORK = 5;
+
+/**
+ * What one visit of a cold block costs the engine besides interpreting its instructions (the
+ * lookup, entering and leaving the interpreter), in interpreted instructions.
+ */
+const VISIT_WORK = 3;
 
 /** Cold blocks (visit counters) kept, as a multiple of the translation capacity. */
 const COLD_FACTOR = 4;
@@ -287,8 +302,11 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   #queueWait = 0;
   /** Visits to queued blocks after which the queue is compiled (see {@link QUEUE_WAIT_FRACTION}). */
   #queueWaitLimit = Infinity;
-  /** Visits that make a cold block warm (queued for the next batch); never with the JavaScript backend. */
-  #warmThreshold = Infinity;
+  /**
+   * Visits that make a cold block warm (queued for the next batch), by its instruction count (see
+   * {@link COLD_BLOCK_WORK}); never with the JavaScript backend.
+   */
+  readonly #warmAt = new Float64Array(MAX_BLOCK_INSTRUCTIONS + 1).fill(Infinity);
   /**
    * The cold-block cache: per entry the block's key, EIP, mode key and instruction count
    * (`mode << 16 | count`) and visits (key -1: empty). It holds blocks below the warm and hot
@@ -299,8 +317,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
    * set, the slot for the visits).
    */
   readonly #cold = new Int32Array(COLD_ENTRIES * 4).fill(-1);
-  /** Visits below which a block stays in the cold-block cache (the lower threshold). */
-  #coldLimit = 0;
+  /** Visits below which a block stays in the cold-block cache (the lower threshold), by its instruction count. */
+  readonly #coldAt = new Float64Array(MAX_BLOCK_INSTRUCTIONS + 1);
   /** What a lookup answers for a block found in the cold-block cache: its count, no function. */
   readonly #coldBlock = new Block(-1, 0, -1, 0, 0);
 
@@ -495,8 +513,12 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.ram32 = this.aligned ? new Int32Array(cpu.ram.buffer, cpu.ram.byteOffset, cpu.ram.length >>> 2) : new Int32Array(0);
     this.ram16 = this.aligned ? new Uint16Array(cpu.ram.buffer, cpu.ram.byteOffset, cpu.ram.length >>> 1) : new Uint16Array(0);
     this.#wasm = this.#options.backend === 'wasm' ? this.#attachWasm(cpu) : undefined;
-    this.#warmThreshold = this.#wasm !== undefined ? Math.max(1, Math.ceil(this.#options.hotThreshold / WARM_FRACTION)) : Infinity;
-    this.#coldLimit = Math.min(this.#warmThreshold, this.#options.hotThreshold);
+    const warm = this.#wasm !== undefined ? Math.max(1, Math.ceil(this.#options.hotThreshold / WARM_FRACTION)) : Infinity;
+    for (let n = 0; n <= MAX_BLOCK_INSTRUCTIONS; n++) {
+      // A longer block is warm sooner: after about as much interpreting as a typical one.
+      this.#warmAt[n] = Math.min(warm, Math.max(1, Math.ceil((warm * (COLD_BLOCK_WORK + VISIT_WORK)) / (n + VISIT_WORK))));
+      this.#coldAt[n] = Math.min(this.#warmAt[n]!, this.#options.hotThreshold);
+    }
     this.#queueWaitLimit = Math.max(1, Math.ceil(this.#options.hotThreshold / QUEUE_WAIT_FRACTION));
   }
 
@@ -694,9 +716,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         this.#cHits.value++;
         return this.#wasm!.slots[cold[c + 3]!];
       }
-      if (++cold[c + 3]! < this.#coldLimit) {
+      const count = cold[c + 2]! & (COLD_WASM - 1);
+      if (++cold[c + 3]! < this.#coldAt[count]!) {
         const cb = this.#coldBlock;
-        cb.count = cold[c + 2]! & (COLD_WASM - 1);
+        cb.count = count;
         return cb;
       }
       this.#coldWriteBack(c); // warm or hot: the map's block takes over
@@ -710,9 +733,9 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       }
       const hits = ++b.hits;
       if (hits >= this.#options.hotThreshold) this.#compile(b);
-      else if (hits >= this.#warmThreshold && !b.queued && !b.jsOnly) this.#enqueue(b);
+      else if (hits >= this.#warmAt[b.count]! && !b.queued && !b.jsOnly) this.#enqueue(b);
       else if (b.queued && ++this.#queueWait >= this.#queueWaitLimit) this.#compile(b);
-      else if (hits < this.#coldLimit) this.#coldPut(c, b);
+      else if (hits < this.#coldAt[b.count]!) this.#coldPut(c, b);
       return b;
     }
     this.#cMisses.value++;
@@ -727,7 +750,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     b.count = Math.max(1, scanBlock(this.ram.subarray(hostPage, hostPage + 4096), eip & 0xfff));
     this.#map.set(key, b);
     if (b.hits >= this.#options.hotThreshold) this.#compile(b);
-    else if (b.hits < this.#coldLimit) this.#coldPut(c, b);
+    else if (b.hits < this.#coldAt[b.count]!) this.#coldPut(c, b);
     return b;
   }
 
