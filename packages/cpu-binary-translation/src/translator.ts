@@ -827,12 +827,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     // queued at the other one wait for their next visit to be queued again.
     const cpl = b.mode & ModeBit.Cpl;
     for (const q of queue) {
-      q.queued = false;
       // Queued blocks may have been dropped (a flush, cold blocks forgotten) or compiled since.
       if (q.valid && q.fn === undefined && q.hits >= 0 && this.#map.get(q.key) === q && (q.mode & ModeBit.Cpl) === cpl) batch.push(q);
     }
-    queue.length = 0;
-    this.#queueWait = 0;
+    this.#clearQueue();
     this.#compileWasm(wasm, batch);
   }
 

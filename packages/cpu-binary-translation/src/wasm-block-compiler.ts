@@ -465,24 +465,27 @@ export class WasmBlockCompiler {
         this.#ended = true;
         break;
       }
-      const insn = decodeInstruction(bytes, off, true);
-      if (insn === undefined) {
-        if (this.#acrossPage(off, pc, count)) {
-          pc = this.#next;
-          count++;
-        }
-        break;
-      }
+      let insn = decodeInstruction(bytes, off, true);
+      const across = insn === undefined;
+      if (across) insn = this.#acrossPage(off);
+      if (insn === undefined) break;
       this.#insn = insn;
       this.#k = count;
       this.#eip = pc;
       this.#next = (pc + insn.length) | 0;
       this.#redirected = false;
-      if (!this.#instruction(off)) break; // not handled: the path ends before it
+      // Not handled: the path ends before it. (One that crosses the page end, the interpreter runs.)
+      if (!(across ? this.#viaInterpreter() : this.#instruction(off))) break;
       if (pc === this.#deadUntil) this.#deadUntil = -1;
       visited.add(pc);
       this.#total++;
       this.#covered += insn.length;
+      if (across) {
+        // The path ends after an instruction that crosses the page end.
+        pc = this.#next;
+        count++;
+        break;
+      }
       if (this.#redirected) {
         pc = this.#redirect;
         off = pc - this.#pageBase;
@@ -501,36 +504,25 @@ export class WasmBlockCompiler {
   }
 
   /**
-   * The instruction at `off` (EIP `pc`, `count` instructions before it on the path) did not
-   * decode within the page: when it crosses into the next page (whose first bytes the engine
-   * gave), the interpreter runs it through the `interp` import, and the path ends after it. The
-   * block depends on the next page's bytes only through the instruction's length: the
-   * interpreter fetches the bytes that are there when it runs, through the TLB (a fault on the
-   * next page unwinds the block), and the block goes on only when EIP is then the instruction
-   * after it (else it leaves, see {@link LEFT}); so a write to the next page or a new mapping of
-   * it needs no invalidation. True when emitted.
+   * The instruction at `off`, which did not decode within the page, when it crosses into the next
+   * page (decoded with the first bytes of that page the engine gave); undefined otherwise. The
+   * interpreter runs it through the `interp` import and the path ends after it. The block depends
+   * on the next page's bytes only through the instruction's length: the interpreter fetches the
+   * bytes that are there when it runs, through the TLB (a fault on the next page unwinds the
+   * block), and the block goes on only when EIP is then the instruction after it (else it
+   * leaves, see {@link LEFT}); so a write to the next page or a new mapping of it needs no
+   * invalidation.
    */
-  #acrossPage(off: number, pc: number, count: number): boolean {
+  #acrossPage(off: number): DecodedInstruction | undefined {
     const bytes = this.#ops.bytes;
     const next = this.#nextPage;
     const head = bytes.length - off;
-    if (next === undefined || head <= 0 || head >= MAX_INSTRUCTION_BYTES) return false;
+    if (next === undefined || head <= 0 || head >= MAX_INSTRUCTION_BYTES) return undefined;
     const spliced = new Uint8Array(MAX_INSTRUCTION_BYTES);
     spliced.set(bytes.subarray(off));
     spliced.set(next.subarray(0, MAX_INSTRUCTION_BYTES - head), head);
     const insn = decodeInstruction(spliced, 0, true);
-    if (insn === undefined || insn.length <= head) return false;
-    this.#insn = insn;
-    this.#k = count;
-    this.#eip = pc;
-    this.#next = (pc + insn.length) | 0;
-    this.#redirected = false;
-    if (!this.#viaInterpreter()) return false;
-    if (pc === this.#deadUntil) this.#deadUntil = -1;
-    this.#visited.add(pc);
-    this.#total++;
-    this.#covered += insn.length;
-    return true;
+    return insn !== undefined && insn.length > head ? insn : undefined;
   }
 
   /**
