@@ -222,7 +222,10 @@ interface Producer {
   readonly a: number;
   readonly b: number;
   readonly r: number;
-  /** CF local (0/1) of ADC/SBB/INC/DEC/shifts, else -1. */
+  /**
+   * CF local (0/1) of ADC/SBB/INC/DEC/shifts, else -1; {@link DEFERRED_CF} for an INC or DEC that
+   * keeps the incoming CF the block has not read yet.
+   */
   readonly c: number;
   /** OF local (0 or 2048) of shifts, else -1. */
   readonly o: number;
@@ -233,6 +236,15 @@ interface RmOperand {
   readonly ea: Code;
   readonly seg: number;
 }
+
+/**
+ * The CF of an INC or DEC that found no producer in the block (or another such INC or DEC): the
+ * incoming CF, which the `cf` helper evaluates from the state in the mailbox only when something
+ * reads it. The mailbox still holds that state then: every write of the mailbox's flags first
+ * evaluates a deferred CF (see `#flagsToMailbox`), and afterwards holds the INC's own CF. A loop
+ * whose head is an INC or DEC, its CF overwritten unread, so makes no call per iteration.
+ */
+const DEFERRED_CF = -2;
 
 /** A form this backend does not handle: the block ends before the instruction. */
 class Unsupported extends Error {}
@@ -727,7 +739,7 @@ export class WasmBlockCompiler {
     this.#set(L_FR, get(p.r));
     if (p.c >= 0) this.#set(L_FC, get(p.c));
     if (p.o >= 0) this.#set(L_FO, get(p.o));
-    this.#producer = { kind: p.kind, size: p.size, a: L_FA, b: L_FB, r: L_FR, c: p.c >= 0 ? L_FC : -1, o: p.o >= 0 ? L_FO : -1 };
+    this.#producer = { kind: p.kind, size: p.size, a: L_FA, b: L_FB, r: L_FR, c: p.c >= 0 ? L_FC : p.c, o: p.o >= 0 ? L_FO : -1 };
   }
 
   /**
@@ -749,6 +761,12 @@ export class WasmBlockCompiler {
   #flagsToMailbox(): void {
     const p = this.#producer;
     if (p === undefined) return;
+    // A deferred CF comes from the mailbox's state: read before it is overwritten.
+    let cf = p.c;
+    if (cf === DEFERRED_CF) {
+      cf = this.#temp();
+      this.#set(cf, [Op.call, IMPORT_CF]);
+    }
     const mb = this.#layout.mailbox;
     const w = (word: number, v: Code): void => this.#store32(mb + word * 4, v);
     switch (p.kind) {
@@ -767,7 +785,7 @@ export class WasmBlockCompiler {
         w(MailboxWord.Op, k(p.kind === 'adc' || p.kind === 'inc' ? 1 : 2));
         w(MailboxWord.A, get(p.a));
         w(MailboxWord.B, get(p.b));
-        w(MailboxWord.Cf, get(p.c));
+        w(MailboxWord.Cf, get(cf));
         break;
       case 'shift':
         w(MailboxWord.Flags, k(FlagState.Shift));
@@ -801,6 +819,8 @@ export class WasmBlockCompiler {
    */
   #toEpilogue(eip: Code, retired: number, result: number): void {
     if (this.#deadUntil !== -1) this.#deadBroken = true;
+    // The epilogue writes CF from its local: a deferred one is evaluated now.
+    if (this.#producer?.c === DEFERRED_CF) this.#set(L_FC, [Op.call, IMPORT_CF]);
     this.#set(L_EIP, eip);
     this.#set(L_RET, k(retired));
     this.#set(L_FDESC, k(this.#flagsDescriptor()));
@@ -870,7 +890,7 @@ export class WasmBlockCompiler {
       case 'logic':
         return k(0);
       default:
-        return get(p.c);
+        return p.c === DEFERRED_CF ? [Op.call, IMPORT_CF] : get(p.c);
     }
   }
 
@@ -966,11 +986,13 @@ export class WasmBlockCompiler {
   }
 
   #incDec(dec: boolean, size: number, aCode: Code): number {
+    const p = this.#producer;
+    const deferred = p === undefined || p.c === DEFERRED_CF;
     const a = this.#temp();
     const b = this.#temp();
     const r = this.#temp();
-    const c = this.#temp();
-    this.#set(c, this.#cf());
+    const c = deferred ? DEFERRED_CF : this.#temp();
+    if (!deferred) this.#set(c, this.#cf());
     this.#set(a, aCode);
     this.#set(b, k(1));
     this.#set(r, norm(bin(dec ? Op.i32Sub : Op.i32Add, get(a), k(1)), size));

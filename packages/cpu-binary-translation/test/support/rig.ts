@@ -300,8 +300,8 @@ export function twin(setup: (rig: Rig) => void, options: RigOptions = {}): { bt:
  * Runs `src` on a new rig of `engine` with paging on (WP set, supervisor pages), `map` adding
  * pages to the identity map of the first 4 MiB, until it halts or parks in an exception stub.
  */
-export function runPaged(engine: Engine, src: string, map: (pt: PageTables, rig: Rig) => void): Rig {
-  const rig = makeRig(engine);
+export function runPaged(engine: Engine, src: string, map: (pt: PageTables, rig: Rig) => void, options: RigOptions = {}): Rig {
+  const rig = makeRig(engine, options);
   rig.load(src);
   map(rig.enablePaging({ wp: true }), rig);
   rig.run(200_000);
@@ -313,14 +313,14 @@ export const WALK_PAGES = 0x500000;
 
 /**
  * Runs `src`, which walks through the pages from {@link WALK_PAGES} into the unmapped one after
- * the fifth (a #PF there), on a bt and an interpreter rig with paging on.
+ * the fifth (a #PF there), on a bt and an interpreter rig with paging on (`options` for the bt rig).
  */
-export function walkIntoUnmappedPage(src: string): { bt: Rig; ref: Rig } {
+export function walkIntoUnmappedPage(src: string, options: RigOptions = {}): { bt: Rig; ref: Rig } {
   const map = (pt: PageTables): void => {
     pt.mapRange(WALK_PAGES, WALK_PAGES, 5, PTE.W);
     pt.unmap(WALK_PAGES + 0x5000);
   };
-  return { bt: runPaged('bt', src, map), ref: runPaged('interp', src, map) };
+  return { bt: runPaged('bt', src, map, options), ref: runPaged('interp', src, map) };
 }
 
 /** Flag writers (some after register moves), a flag reader, a branch and a store, to put after an instruction whose flags a test checks. */
