@@ -17,28 +17,27 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const WASM_TIERING_BUDGET = 18_000_000;
 
-/** The host engine flags {@link tuneHostEngine} sets, each unless the user gave it already. */
+/** The host engine flags {@link tuneHostEngine} sets, each unless the user gave it in Node's command line. */
 export const HOST_ENGINE_FLAGS: readonly string[] = [`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`];
 
 /** Where {@link tuneHostEngine} looks for the user's own flags, and how it sets its own. */
 export interface HostEngine {
-  /** Node's command-line flags (`process.execArgv`). */
+  /** Node's command-line flags (`process.execArgv`; Node refuses V8 flags in `NODE_OPTIONS`). */
   readonly execArgv: readonly string[];
-  /** The `NODE_OPTIONS` environment variable. */
-  readonly nodeOptions: string | undefined;
   /** Sets a V8 flag (`v8.setFlagsFromString`). */
   readonly setFlags: (flags: string) => void;
 }
 
-const processEngine: HostEngine = { execArgv: process.execArgv, nodeOptions: process.env['NODE_OPTIONS'], setFlags: setFlagsFromString };
+const processEngine: HostEngine = { execArgv: process.execArgv, setFlags: setFlagsFromString };
 
 /**
  * Sets the host engine flags that suit Popek's translated code ({@link HOST_ENGINE_FLAGS}), before
  * the first machine compiles any: each one unless the user set the same flag in Node's command
- * line or in `NODE_OPTIONS` (whose value then stands). Returns the flags it set.
+ * line (`node --wasm-tiering-budget=… popek.js run`), whose value then stands. Returns the flags
+ * it set.
  */
 export function tuneHostEngine(engine: HostEngine = processEngine): string[] {
-  const given = [...engine.execArgv, ...(engine.nodeOptions ?? '').split(/\s+/)].map(flagName);
+  const given = engine.execArgv.map(flagName);
   const set: string[] = [];
   for (const flag of HOST_ENGINE_FLAGS) {
     if (given.includes(flagName(flag))) continue;
