@@ -6,11 +6,32 @@
  * on others, and compare every reader, and the frame of a fault, with the interpreter.
  */
 import { describe, expect, it } from 'vitest';
-import { WARMUP, archState, frame, hasNasm, makeRig, metric, regs, twin, walkIntoUnmappedPage } from '../test/support/rig.js';
+import { WARMUP, archState, frame, hasNasm, metric, regs, twin, walkIntoUnmappedPage, type Rig } from '../test/support/rig.js';
 
 const WASM = { backend: 'wasm' as const, hotThreshold: 16 };
 
 const DATA = 0x20000;
+
+/**
+ * The loop's way into the block at `head`: CF set on odd iterations (ECX counts them), then an
+ * indirect jump, so that the block starts with no producer of the flags.
+ */
+const ENTER_WITH_CF = `
+    mov eax, ecx
+    and eax, 1
+    neg eax                    ; CF = 1 on odd iterations
+    mov edx, head
+    jmp edx`;
+
+/** Runs `src` on a bt rig (WebAssembly blocks) and an interpreter rig; both must end in the same state. */
+function matchInterpreter(src: string): { bt: Rig; ref: Rig } {
+  const { bt, ref } = twin((r) => r.load(src), { bt: WASM });
+  ref.run();
+  bt.run();
+  expect(archState(bt)).toEqual(archState(ref));
+  expect(metric(bt, 'bt.wasm.blocks')).toBeGreaterThan(0);
+  return { bt, ref };
+}
 
 /** What follows the INC or DEC at the head of the block: readers of CF, or what stands between it and one. */
 const FOLLOWERS = [
@@ -38,12 +59,8 @@ describe.skipIf(!hasNasm)('binary translator: INC and DEC at the head of a block
     xor edi, edi
     xor esi, esi
 again:
-    mov eax, ecx
-    and eax, 1
     mov ebx, ecx
-    neg eax                    ; CF = 1 on odd iterations
-    mov edx, head
-    jmp edx                    ; the block at head starts with no producer of the flags
+    ${ENTER_WITH_CF}
 head:
     ${op} esi
     ${follower}
@@ -55,12 +72,8 @@ head:
     jne again
     hlt
 `;
-    const { bt, ref } = twin((r) => r.load(src), { bt: WASM });
-    ref.run();
-    bt.run();
-    expect(archState(bt)).toEqual(archState(ref));
+    const { bt, ref } = matchInterpreter(src);
     expect(bt.bus.ram.subarray(DATA, DATA + 16)).toEqual(ref.bus.ram.subarray(DATA, DATA + 16));
-    expect(metric(bt, 'bt.wasm.blocks')).toBeGreaterThan(0);
   });
 
   it('carries the incoming CF round a loop whose only flag writers are INC and DEC', () => {
@@ -69,12 +82,8 @@ head:
     xor ecx, ecx
     xor edi, edi
 again:
-    mov eax, ecx
-    and eax, 1
     mov ebx, 5
-    neg eax                    ; CF = 1 on odd iterations
-    mov edx, head
-    jmp edx
+    ${ENTER_WITH_CF}
 head:
     inc esi
     dec ebx
@@ -85,12 +94,8 @@ head:
     jne again
     hlt
 `;
-    const { bt, ref } = twin((r) => r.load(src), { bt: WASM });
-    ref.run();
-    bt.run();
+    const { ref } = matchInterpreter(src);
     expect(regs(ref).edi).toBe(1500 * 0x11 + 1500 * 0x10);
-    expect(archState(bt)).toEqual(archState(ref));
-    expect(metric(bt, 'bt.wasm.blocks')).toBeGreaterThan(0);
   });
 
   it('keeps the incoming CF for the interpreter when an instruction it runs follows the INC', () => {
@@ -99,11 +104,7 @@ head:
     xor ecx, ecx
     xor edi, edi
 again:
-    mov eax, ecx
-    and eax, 1
-    neg eax                    ; CF = 1 on odd iterations
-    mov edx, head
-    jmp edx
+    ${ENTER_WITH_CF}
 head:
     inc esi
     shld eax, ebx, 0           ; a count of 0 changes nothing: the interpreter runs it
@@ -113,10 +114,7 @@ head:
     jne again
     hlt
 `;
-    const { bt, ref } = twin((r) => r.load(src), { bt: WASM });
-    ref.run();
-    bt.run();
-    expect(archState(bt)).toEqual(archState(ref));
+    const { bt } = matchInterpreter(src);
     expect(regs(bt).edi).toBe(3000 * 0x10 + 1500);
   });
 
@@ -183,12 +181,6 @@ two:
     jnz top
     hlt
 `;
-    const bt = makeRig('bt', { bt: WASM });
-    const ref = makeRig('interp');
-    bt.load(src);
-    ref.load(src);
-    ref.run();
-    bt.run();
-    expect(archState(bt)).toEqual(archState(ref));
+    matchInterpreter(src);
   });
 });
