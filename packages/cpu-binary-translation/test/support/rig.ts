@@ -13,6 +13,7 @@
  * - 0x100000 page tables (when paging is on)
  */
 import { MetricsRegistry, SliceExit, WasmHostArena } from '@popek/core';
+import { expect } from 'vitest';
 import { DirectStrategy, Mmu } from '@popek/mmu';
 import { enterFlatRing0, writeFlatGdt } from '../../../cpu-x86/test/support/flat-kernel.js';
 import { makeCpu, type TestCpu } from '../../../cpu-x86/test/support/machine.js';
@@ -313,14 +314,25 @@ export const WALK_PAGES = 0x500000;
 
 /**
  * Runs `src`, which walks through the pages from {@link WALK_PAGES} into the unmapped one after
- * the fifth (a #PF there), on a bt and an interpreter rig with paging on (`options` for the bt rig).
+ * the fifth with ESI (a #PF there), on a bt and an interpreter rig with paging on (`options` for
+ * the bt rig), and checks that both took that #PF, the bt rig after translating, with the same
+ * exception frame and the same state. Returns both rigs for the test's own checks.
  */
 export function walkIntoUnmappedPage(src: string, options: RigOptions = {}): { bt: Rig; ref: Rig } {
   const map = (pt: PageTables): void => {
     pt.mapRange(WALK_PAGES, WALK_PAGES, 5, PTE.W);
     pt.unmap(WALK_PAGES + 0x5000);
   };
-  return { bt: runPaged('bt', src, map, options), ref: runPaged('interp', src, map) };
+  const bt = runPaged('bt', src, map, options);
+  const ref = runPaged('interp', src, map);
+  for (const r of [ref, bt]) {
+    expect(r.parkedVector()).toBe(14);
+    expect(regs(r).esi).toBe(WALK_PAGES + 0x5000);
+  }
+  expect(metric(bt, 'bt.translations')).toBeGreaterThan(0);
+  expect(frame(bt, true)).toEqual(frame(ref, true));
+  expect(archState(bt)).toEqual(archState(ref));
+  return { bt, ref };
 }
 
 /** Flag writers (some after register moves), a flag reader, a branch and a store, to put after an instruction whose flags a test checks. */
