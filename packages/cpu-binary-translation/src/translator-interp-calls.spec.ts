@@ -1,5 +1,5 @@
 /**
- * Instructions the WebAssembly backend does not compile inline (XADD, REP strings,
+ * Instructions the WebAssembly backend does not compile inline (SHLD, REP strings,
  * PUSHFD, LOOP, …) run in the interpreter from inside the block, which goes on after them when
  * it can: the registers and flags cross over both ways, a transfer leaves the block at the EIP
  * the interpreter chose. Every case against the interpreter.
@@ -11,7 +11,7 @@ import { WARMUP, archState, hasNasm, makeRig, metric, twin } from '../test/suppo
 const WASM = { backend: 'wasm' as const, hotThreshold: 16 };
 
 describe.skipIf(!hasNasm)('binary translator: instructions the interpreter runs inside a WebAssembly block', () => {
-  it('XADD, PUSHFD and REP MOVSB (with an inline CMPXCHG) in a loop: the block loops on, with the same registers, flags and memory as the interpreter', () => {
+  it('SHLD, PUSHFD and REP MOVSB (with an inline CMPXCHG) in a loop: the block loops on, with the same registers, flags and memory as the interpreter', () => {
     const src = `
     ${WARMUP}
     mov ecx, 3000
@@ -20,7 +20,7 @@ describe.skipIf(!hasNasm)('binary translator: instructions the interpreter runs 
 again:
     mov eax, ecx
     add eax, 0x7ffffff0        ; flags for PUSHFD to see (OF, SF, CF vary)
-    xadd ebx, eax              ; EBX += EAX, EAX = old EBX
+    shld ebx, eax, 5           ; EBX = EBX << 5 | EAX >> 27, flags as a shift
     pushfd
     pop edx
     and edx, 0x8d5
@@ -48,7 +48,7 @@ again:
     expect(archState(bt)).toEqual(archState(ref));
     expect(bt.bus.ram.subarray(0x40000, 0x40200)).toEqual(ref.bus.ram.subarray(0x40000, 0x40200));
     expect(metric(bt, 'bt.wasm.blocks')).toBeGreaterThan(0);
-    // Three calls an iteration (XADD and REP MOVSB, and PUSHFD counted as a sensitive
+    // Three calls an iteration (SHLD and REP MOVSB, and PUSHFD counted as a sensitive
     // instruction; the CMPXCHG is compiled inline), and the loop stays in one block: a few
     // transfers per slice at most, where leaving the block before each of those instructions took
     // several per iteration.

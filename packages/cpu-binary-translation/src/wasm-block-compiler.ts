@@ -985,6 +985,76 @@ export class WasmBlockCompiler {
     return r;
   }
 
+  /**
+   * BT, BTS, BTR and BTC of a dword (0F A3 AB B3 BB with the bit offset in a register, 0F BA /4–/7
+   * with it in an immediate): CF takes the bit and the other flags stay as the block's producer
+   * left them, so the producer becomes one that carries its CF (ADD and SUB become ADC and SBB, a
+   * logic operation a shift with OF clear, as the interpreter's lazy flags read them). With no
+   * producer in the block the interpreter runs it. A register bit offset into memory is signed
+   * and picks the dword it falls in: the operand's offset moves by `(offset >> 5) * 4`.
+   */
+  #bitTest(index: number, osz: number): void {
+    const p = this.#producer;
+    if (osz !== 4 || p === undefined) unsupported();
+    const { reg, rm } = this.#modrm();
+    const bit = this.#temp();
+    let op: number; // BT, BTS, BTR, BTC
+    let at = rm;
+    if (index === 0x1ba) {
+      if (reg < 4) unsupported();
+      op = reg - 4;
+      this.#set(bit, k(this.#ops.byte() & 31));
+    } else {
+      op = index === 0x1a3 ? 0 : index === 0x1ab ? 1 : index === 0x1b3 ? 2 : 3;
+      const offset = this.#temp();
+      this.#set(offset, this.#reg(reg, 4));
+      this.#set(bit, bin(Op.i32And, get(offset), k(31)));
+      if (rm.reg < 0) at = { ...rm, ea: bin(Op.i32Add, rm.ea, bin(Op.i32Shl, bin(Op.i32ShrS, get(offset), k(5)), k(2))) };
+    }
+    // Called once the operand is read (an access that bails out leaves before it, with the old flags).
+    const apply = (v: Code): number => {
+      const value = this.#temp();
+      this.#set(value, v);
+      this.#set(L_FC, bin(Op.i32And, bin(Op.i32ShrU, get(value), get(bit)), k(1)));
+      if (op === 0) return value;
+      const mask = bin(Op.i32Shl, k(1), get(bit));
+      const r = this.#temp();
+      this.#set(r, op === 1 ? bin(Op.i32Or, get(value), mask) : op === 2 ? bin(Op.i32And, get(value), bin(Op.i32Xor, mask, k(-1))) : bin(Op.i32Xor, get(value), mask));
+      return r;
+    };
+    if (rm.reg >= 0) {
+      const r = apply(this.#reg(rm.reg, 4));
+      if (op !== 0) this.#setReg(rm.reg, 4, get(r));
+    } else if (op === 0) {
+      apply(get(this.#load(at, 4)));
+    } else {
+      this.#rmw(at, 4, apply);
+    }
+    const kind: ProducerKind = p.kind === 'add' ? 'adc' : p.kind === 'sub' ? 'sbb' : p.kind === 'logic' ? 'shift' : p.kind;
+    if (p.kind === 'logic') this.#set(L_FO, k(0));
+    this.#producer = { kind, size: p.size, a: L_FA, b: L_FB, r: L_FR, c: L_FC, o: kind === 'shift' ? L_FO : -1 };
+  }
+
+  /** XADD (0F C0 C1): the destination takes the sum (flags as ADD), the register the destination's old value. */
+  #xadd(size: number): void {
+    const { reg, rm } = this.#modrm();
+    const src = this.#temp();
+    this.#set(src, this.#reg(reg, size));
+    const add = (v: Code): number => {
+      const dst = this.#temp();
+      this.#set(dst, v);
+      const sum = this.#alu(0, size, get(dst), get(src));
+      this.#setReg(reg, size, get(dst));
+      return sum;
+    };
+    if (rm.reg >= 0) {
+      const sum = add(this.#reg(rm.reg, size));
+      this.#setReg(rm.reg, size, get(sum));
+      return;
+    }
+    this.#rmw(rm, size, add);
+  }
+
   #incDec(dec: boolean, size: number, aCode: Code): number {
     const p = this.#producer;
     const deferred = p === undefined || p.c === DEFERRED_CF;
@@ -1560,6 +1630,17 @@ export class WasmBlockCompiler {
         unsupported();
         return;
       }
+      case 0x1a3:
+      case 0x1ab:
+      case 0x1b3:
+      case 0x1bb:
+      case 0x1ba:
+        this.#bitTest(index, osz);
+        return;
+      case 0x1c0:
+      case 0x1c1:
+        this.#xadd(index === 0x1c0 ? 1 : osz);
+        return;
       case 0x1b0:
       case 0x1b1: {
         // CMPXCHG: flags as CMP of the accumulator with the destination; equal, the destination
