@@ -323,11 +323,23 @@ export function walkIntoUnmappedPage(src: string, options: RigOptions = {}): { b
     pt.mapRange(WALK_PAGES, WALK_PAGES, 5, PTE.W);
     pt.unmap(WALK_PAGES + 0x5000);
   };
+  const rigs = pageFaultLikeInterpreter(src, map, undefined, options);
+  for (const r of [rigs.ref, rigs.bt]) expect(regs(r).esi).toBe(WALK_PAGES + 0x5000);
+  return rigs;
+}
+
+/**
+ * Runs `src` with paging on (`map` adding pages, see {@link runPaged}) on a bt rig (`options`)
+ * and an interpreter rig, and checks that both took a #PF (with error code `error`, when given),
+ * the bt rig after translating, with the same exception frame and the same state. Returns both
+ * rigs for the test's own checks.
+ */
+export function pageFaultLikeInterpreter(src: string, map: (pt: PageTables, rig: Rig) => void, error?: number, options: RigOptions = {}): { bt: Rig; ref: Rig } {
   const bt = runPaged('bt', src, map, options);
   const ref = runPaged('interp', src, map);
   for (const r of [ref, bt]) {
     expect(r.parkedVector()).toBe(14);
-    expect(regs(r).esi).toBe(WALK_PAGES + 0x5000);
+    if (error !== undefined) expect(frame(r, true).error).toBe(error);
   }
   expect(metric(bt, 'bt.translations')).toBeGreaterThan(0);
   expect(frame(bt, true)).toEqual(frame(ref, true));
