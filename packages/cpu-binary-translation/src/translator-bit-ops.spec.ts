@@ -226,7 +226,7 @@ walk:
 });
 
 /** XADD forms: register and memory, byte and dword, the DS prefix Linux puts in for LOCK on one processor. */
-const XADDS = ['xadd eax, ebx', 'xadd ebx, ebx', 'xadd dl, ah', 'xadd bh, bh', `xadd [${DATA + 0x20}], ebx`, `ds xadd [${DATA + 0x24}], eax`, `xadd [${DATA + 0x29}], dh`, `xadd [${DATA + 0x2c} + edx * 4], ebx`];
+const XADDS = ['xadd eax, ebx', 'xadd ebx, ebx', 'xadd dl, ah', 'xadd bh, bh', 'xadd bx, dx', `xadd [${DATA + 0x31}], ax`, `xadd [${DATA + 0x20}], ebx`, `ds xadd [${DATA + 0x24}], eax`, `xadd [${DATA + 0x29}], dh`, `xadd [${DATA + 0x2c} + edx * 4], ebx`];
 
 describe.skipIf(!hasNasm)('binary translator: XADD', () => {
   it.each(XADDS)('%s: the sum, the old value, ADD flags and memory match the interpreter', (form) => {
