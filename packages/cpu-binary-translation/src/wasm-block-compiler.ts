@@ -32,7 +32,7 @@ import { TlbFlag } from '@popek/mmu';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, newInBlock, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
-import { Op, VOID, bin, buildModule, eqz, get, k, memarg, select, uleb, type Code, type FunctionSpec } from './wasm-module.js';
+import { I32, Op, VOID, bin, buildModule, eqz, get, k, memarg, select, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
 export interface WasmLayout {
@@ -309,6 +309,33 @@ function append(out: number[], code: readonly number[]): void {
   for (let i = 0; i < code.length; i++) out.push(code[i]!);
 }
 
+/** Bits of a packed exit's EIP, as an offset from the block's page (see {@link packExit}). */
+const PACK_EIP_BITS = 13;
+/** Bits of a packed exit's count of instructions retired. */
+const PACK_RETIRED_BITS = 6;
+/** Bits of a packed exit's result, biased by {@link PACK_RESULT_BIAS}. */
+const PACK_RESULT_BITS = 5;
+/** What a packed exit adds to its result (so that the bail-out and the other negative results fit). */
+const PACK_RESULT_BIAS = 4;
+
+/**
+ * An exit's EIP (`offset` from the block's page), instructions retired, flags descriptor
+ * (`#flagsDescriptor`) and result as one int32 constant, or undefined when one does not fit:
+ * bits 0–12 the offset (this page or the next), 13–18 the instructions, 19–26 the descriptor
+ * (state in 3 bits, operation in 2, size in 3), 27–31 the result plus 4. An exit costs a
+ * constant and a branch instead of four locals set.
+ */
+function packExit(offset: number, retired: number, descriptor: number, result: number): number | undefined {
+  const state = descriptor & 255;
+  const op = (descriptor >>> 8) & 255;
+  const size = descriptor >>> 16;
+  const x = result + PACK_RESULT_BIAS;
+  if (offset < 0 || offset >= 1 << PACK_EIP_BITS || retired < 0 || retired >= 1 << PACK_RETIRED_BITS) return undefined;
+  if (state > 7 || op > 3 || size > 7 || x < 0 || x >= 1 << PACK_RESULT_BITS) return undefined;
+  const fd = state | (op << 3) | (size << 5);
+  return offset | (retired << PACK_EIP_BITS) | (fd << (PACK_EIP_BITS + PACK_RETIRED_BITS)) | (x << (32 - PACK_RESULT_BITS));
+}
+
 /** Normalises to an operand size: dwords wrap, bytes and words are masked. */
 function norm(v: Code, size: number): Code {
   return size === 4 ? v : bin(Op.i32And, v, k(MASK[size]!));
@@ -348,6 +375,13 @@ export interface CompiledWasm {
  */
 export class WasmBlockCompiler {
   #out: number[] = [];
+  /**
+   * The length {@link WasmBlockCompiler.#out} had right after the last `local.set` of
+   * {@link WasmBlockCompiler.#setLocal} that {@link WasmBlockCompiler.#set} emitted (-1: none
+   * to merge with).
+   */
+  #setEnd = -1;
+  #setLocal = -1;
   #exits: ExitSpec[] = [];
   #producer: Producer | undefined;
   #locals = FIRST_TEMP;
@@ -600,9 +634,23 @@ export class WasmBlockCompiler {
     append(head, bin(Op.i32Sub, get(P_BUDGET), k(count)));
     head.push(Op.localSet);
     uleb(head, L_LIM);
-    head.push(Op.block, VOID, Op.loop, VOID);
+    // The epilogue's block, the block of packed exits (their constant is its result), the loop.
+    head.push(Op.block, VOID, Op.block, I32, Op.loop, VOID);
+    // A packed exit's constant unpacked into the epilogue's locals (see packExit).
+    const tail: number[] = [Op.end, Op.br, 1, Op.end, Op.localSet, L_X];
+    const unpack = (l: number, v: Code): void => {
+      append(tail, v);
+      tail.push(Op.localSet, l);
+    };
+    const field = (shift: number, bits: number): Code => bin(Op.i32And, shift === 0 ? get(L_X) : bin(Op.i32ShrU, get(L_X), k(shift)), k((1 << bits) - 1));
+    unpack(L_EIP, bin(Op.i32Add, field(0, PACK_EIP_BITS), k(this.#pageBase)));
+    unpack(L_RET, field(PACK_EIP_BITS, PACK_RETIRED_BITS));
+    unpack(L_FDESC, field(PACK_EIP_BITS + PACK_RETIRED_BITS, 8));
+    const fd = get(L_FDESC);
+    unpack(L_FDESC, bin(Op.i32Or, bin(Op.i32Or, bin(Op.i32And, fd, k(7)), bin(Op.i32Shl, bin(Op.i32And, fd, k(0x18)), k(5))), bin(Op.i32Shl, bin(Op.i32ShrU, fd, k(5)), k(16))));
+    unpack(L_X, bin(Op.i32Sub, bin(Op.i32ShrU, get(L_X), k(32 - PACK_RESULT_BITS)), k(PACK_RESULT_BIAS)));
     // The shared epilogue of every exit: the mailbox, then the registers.
-    const tail: number[] = [Op.end, Op.end];
+    tail.push(Op.end);
     const store = (word: number, v: Code): void => {
       tail.push(Op.i32Const, 0);
       append(tail, v);
@@ -643,8 +691,15 @@ export class WasmBlockCompiler {
   // Emission helpers
   // ------------------------------------------------------------------------------------------
 
-  #emit(code: Code): void {
-    append(this.#out, code);
+  #emit(code: readonly number[]): void {
+    const out = this.#out;
+    if (out.length === this.#setEnd && code[0] === Op.localGet && code[1] === this.#setLocal) {
+      // `local.set x` then `local.get x` is `local.tee x`: one instruction less for the host.
+      out[out.length - 2] = Op.localTee;
+      for (let i = 2; i < code.length; i++) out.push(code[i]!);
+      return;
+    }
+    append(out, code);
   }
 
   /** A temporary for the current instruction (temporaries are reused from one instruction to the next). */
@@ -656,8 +711,14 @@ export class WasmBlockCompiler {
 
   #set(l: number, v: Code): void {
     this.#emit(v);
-    this.#out.push(Op.localSet);
-    uleb(this.#out, l);
+    const out = this.#out;
+    out.push(Op.localSet);
+    uleb(out, l);
+    // A one-byte index: a `local.get` of it right after may become a `local.tee` (see #emit).
+    if (l < 0x80) {
+      this.#setEnd = out.length;
+      this.#setLocal = l;
+    }
   }
 
   /** `if (cond) { then() }` with the nesting depth tracked for exits. */
@@ -801,10 +862,10 @@ export class WasmBlockCompiler {
   }
 
   /**
-   * Leaves the block: the exit id (-1 for a bail-out), the next EIP, the instructions retired
-   * and the flags go to the shared epilogue, which writes the mailbox.
+   * Leaves the block: the exit id (-1 for a bail-out), the next EIP (a number when constant),
+   * the instructions retired and the flags go to the shared epilogue, which writes the mailbox.
    */
-  #exit(eip: Code, retired: number, kind: number, target: number): void {
+  #exit(eip: Code | number, retired: number, kind: number, target: number): void {
     let id = -1;
     if (kind !== ExitKind.Bail) {
       id = this.#exits.length;
@@ -814,29 +875,40 @@ export class WasmBlockCompiler {
   }
 
   /**
-   * Jumps to the shared epilogue with the next EIP `eip`, `retired` instructions retired in
-   * this iteration, the current producer's flags and the result `result`.
+   * Jumps to the shared epilogue with the next EIP `eip` (a number when constant), `retired`
+   * instructions retired in this iteration, the current producer's flags and the result
+   * `result`. A bail-out (with its EIP near the block's page, see {@link packExit}) passes all
+   * four as one constant, which the epilogue unpacks; the other exits set the epilogue's locals.
    */
-  #toEpilogue(eip: Code, retired: number, result: number): void {
+  #toEpilogue(eip: Code | number, retired: number, result: number): void {
     if (this.#deadUntil !== -1) this.#deadBroken = true;
     // The epilogue writes CF from its local: a deferred one is evaluated now.
     if (this.#producer?.c === DEFERRED_CF) this.#set(L_FC, [Op.call, IMPORT_CF]);
-    this.#set(L_EIP, eip);
+    // Only bail-outs are packed: they are many (one per memory access) and rarely taken, while
+    // unpacking would cost every taken exit a dozen host instructions.
+    const packed = typeof eip === 'number' && result === BAIL ? packExit(eip - this.#pageBase, retired, this.#flagsDescriptor(), result) : undefined;
+    if (packed !== undefined) {
+      this.#emit(k(packed));
+      this.#out.push(Op.br);
+      uleb(this.#out, this.#depth + 1);
+      return;
+    }
+    this.#set(L_EIP, typeof eip === 'number' ? k(eip) : eip);
     this.#set(L_RET, k(retired));
     this.#set(L_FDESC, k(this.#flagsDescriptor()));
     this.#set(L_X, k(result));
     this.#out.push(Op.br);
-    uleb(this.#out, this.#depth + 1);
+    uleb(this.#out, this.#depth + 2);
   }
 
   #exitDirect(target: number, retired: number): void {
-    this.#exit(k(target), retired, ExitKind.Direct, target | 0);
+    this.#exit(target, retired, ExitKind.Direct, target | 0);
     this.#ended = true;
   }
 
   /** Leaves before the current instruction, which the engine then interprets. */
   #bail(): void {
-    this.#exit(k(this.#eip), this.#k, ExitKind.Bail, -1);
+    this.#exit(this.#eip, this.#k, ExitKind.Bail, -1);
   }
 
   /** The back edge to the block's start after `retired` instructions of this iteration. */
@@ -846,9 +918,9 @@ export class WasmBlockCompiler {
     // Another iteration must fit in the budget, and no event may be waiting (the helper sees
     // the guest time of this boundary).
     const n = bin(Op.i32Add, get(L_DONE), k(retired));
-    this.#if(bin(Op.i32GtS, n, get(L_LIM)), () => this.#exit(k(this.#start), retired, ExitKind.Direct, this.#start));
+    this.#if(bin(Op.i32GtS, n, get(L_LIM)), () => this.#exit(this.#start, retired, ExitKind.Direct, this.#start));
     // Bit 1 of `fl` is clear when no interrupt can start waiting inside a call (see P_FL).
-    this.#if(bin(Op.i32And, get(P_FL), k(2)), () => this.#if([...n, Op.call, IMPORT_POLL], () => this.#exit(k(this.#start), retired, ExitKind.Direct, this.#start)));
+    this.#if(bin(Op.i32And, get(P_FL), k(2)), () => this.#if([...n, Op.call, IMPORT_POLL], () => this.#exit(this.#start, retired, ExitKind.Direct, this.#start)));
     this.#set(L_DONE, bin(Op.i32Add, get(L_DONE), k(retired)));
     // The next iteration starts with no producer (see #dropProducer). (The compiler keeps its
     // own: the other side of a conditional back edge goes on with it.)
@@ -944,44 +1016,60 @@ export class WasmBlockCompiler {
     }
   }
 
-  /** ALU operation `op` (ADD OR ADC SBB AND SUB XOR CMP) into a new local; returns it. */
+  /**
+   * `v` itself when it is a constant or a local that no flag producer writes (it can be read
+   * again, unchanged, until the instruction writes its destination); else a new temporary
+   * holding it.
+   */
+  #operand(v: Code): Code {
+    if (v.length === 2 && v[0] === Op.localGet && (v[1]! < L_FA || v[1]! > L_FO)) return v;
+    if (v[0] === Op.i32Const && v.length <= 6) {
+      let end = 1;
+      while ((v[end]! & 0x80) !== 0) end++;
+      if (end + 1 === v.length) return v;
+    }
+    const t = this.#temp();
+    this.#set(t, v);
+    return get(t);
+  }
+
+  /**
+   * ALU operation `op` (ADD OR ADC SBB AND SUB XOR CMP); returns the local holding the result
+   * (the producer's, for ADD, SUB, CMP and the logic operations: valid until the next producer).
+   */
   #alu(op: number, size: number, aCode: Code, bCode: Code): number {
+    if (op !== 2 && op !== 3) {
+      // The operands go straight into the flag locals (the logic operations' flags need the
+      // result only).
+      const a = this.#operand(aCode);
+      const b = this.#operand(bCode);
+      const logic = op === 1 || op === 4 || op === 6;
+      const value = logic ? bin(op === 1 ? Op.i32Or : op === 4 ? Op.i32And : Op.i32Xor, a, b) : norm(bin(op === 0 ? Op.i32Add : Op.i32Sub, a, b), size);
+      this.#set(L_FR, value);
+      if (!logic) {
+        this.#set(L_FA, a);
+        this.#set(L_FB, b);
+      }
+      this.#producer = { kind: logic ? 'logic' : op === 0 ? 'add' : 'sub', size, a: L_FA, b: L_FB, r: L_FR, c: -1, o: -1 };
+      return L_FR;
+    }
+    // ADC, SBB.
     const a = this.#temp();
     const b = this.#temp();
     const r = this.#temp();
+    const c = this.#temp();
+    const cin = this.#temp();
     this.#set(a, aCode);
     this.#set(b, bCode);
-    switch (op) {
-      case 0:
-        this.#set(r, norm(bin(Op.i32Add, get(a), get(b)), size));
-        this.#produce({ kind: 'add', size, a, b, r, c: -1, o: -1 });
-        break;
-      case 2:
-      case 3: {
-        const c = this.#temp();
-        const cin = this.#temp();
-        this.#set(cin, this.#cf());
-        if (op === 2) {
-          this.#set(r, norm(bin(Op.i32Add, bin(Op.i32Add, get(a), get(b)), get(cin)), size));
-          this.#set(c, [...bin(Op.i32LeU, get(r), get(a)), ...bin(Op.i32LtU, get(r), get(a)), ...get(cin), Op.select]);
-        } else {
-          this.#set(r, norm(bin(Op.i32Sub, bin(Op.i32Sub, get(a), get(b)), get(cin)), size));
-          this.#set(c, [...bin(Op.i32LeU, get(a), get(b)), ...bin(Op.i32LtU, get(a), get(b)), ...get(cin), Op.select]);
-        }
-        this.#produce({ kind: op === 2 ? 'adc' : 'sbb', size, a, b, r, c, o: -1 });
-        break;
-      }
-      case 1:
-      case 4:
-      case 6:
-        this.#set(r, bin(op === 1 ? Op.i32Or : op === 4 ? Op.i32And : Op.i32Xor, get(a), get(b)));
-        this.#produce({ kind: 'logic', size, a, b, r, c: -1, o: -1 });
-        break;
-      default:
-        this.#set(r, norm(bin(Op.i32Sub, get(a), get(b)), size));
-        this.#produce({ kind: 'sub', size, a, b, r, c: -1, o: -1 });
-        break;
+    this.#set(cin, this.#cf());
+    if (op === 2) {
+      this.#set(r, norm(bin(Op.i32Add, bin(Op.i32Add, get(a), get(b)), get(cin)), size));
+      this.#set(c, [...bin(Op.i32LeU, get(r), get(a)), ...bin(Op.i32LtU, get(r), get(a)), ...get(cin), Op.select]);
+    } else {
+      this.#set(r, norm(bin(Op.i32Sub, bin(Op.i32Sub, get(a), get(b)), get(cin)), size));
+      this.#set(c, [...bin(Op.i32LeU, get(a), get(b)), ...bin(Op.i32LtU, get(a), get(b)), ...get(cin), Op.select]);
     }
+    this.#produce({ kind: op === 2 ? 'adc' : 'sbb', size, a, b, r, c, o: -1 });
     return r;
   }
 
@@ -1154,11 +1242,14 @@ export class WasmBlockCompiler {
     let want = 0;
     for (const p of perms) want |= p === RD ? this.#rdFlag : this.#wrFlag;
     const out = this.#out;
-    append(out, this.#accessHead(want, size));
+    this.#emit(this.#accessHead(want, size));
     this.#depth++;
     this.#bail();
     this.#depth--;
     append(out, ACCESS_TAIL);
+    // ACCESS_TAIL ends with `local.set` of the host offset, which a load or store reads next.
+    this.#setEnd = out.length;
+    this.#setLocal = L_O;
   }
 
   /**
@@ -1264,6 +1355,7 @@ export class WasmBlockCompiler {
     } catch (e) {
       if (e !== UNSUPPORTED) throw e;
       this.#out.length = mark;
+      this.#setEnd = -1;
       this.#producer = producer;
       this.#written = written;
       this.#used = used;
@@ -1365,9 +1457,8 @@ export class WasmBlockCompiler {
     }
     if (index < 0x58) {
       if (osz !== 4 || !ssFlat) unsupported();
-      const t = this.#temp();
-      this.#set(t, this.#regCode(index & 7));
-      this.#push32(get(t));
+      // PUSH ESP pushes the value before the push: #push32 stores before it moves ESP.
+      this.#push32(this.#regCode(index & 7));
       return;
     }
     if (index < 0x60) {
@@ -1493,17 +1584,21 @@ export class WasmBlockCompiler {
       case 0x89: {
         const size = index === 0x88 ? 1 : osz;
         const { reg, rm } = this.#modrm();
-        const src = this.#temp();
-        this.#set(src, this.#reg(reg, size));
-        if (rm.reg >= 0) this.#setReg(rm.reg, size, get(src));
-        else this.#store(rm, size, get(src));
+        const src = this.#operand(this.#reg(reg, size));
+        if (rm.reg >= 0) this.#setReg(rm.reg, size, src);
+        else this.#store(rm, size, src);
         return;
       }
       case 0x8a:
       case 0x8b: {
         const size = index === 0x8a ? 1 : osz;
         const { reg, rm } = this.#modrm();
-        this.#setReg(reg, size, this.#rmRead(rm, size));
+        if (rm.reg >= 0) this.#setReg(reg, size, this.#reg(rm.reg, size));
+        else {
+          // Loaded straight into the register (the access cannot fail after its check).
+          this.#access(rm, size, [RD]);
+          this.#setReg(reg, size, this.#ramLoad(size));
+        }
         return;
       }
       case 0x8d: {
@@ -1808,7 +1903,7 @@ export class WasmBlockCompiler {
       // leaves after the instruction with the flags it had before (a linkable exit, so a chain goes
       // on). A memory operand: the interpreter runs that case (it reads the operand all the same).
       const zero = eqz(bin(Op.i32And, this.#regCode(1), k(31)));
-      if (rm.reg >= 0) this.#if(zero, () => this.#exit(k(this.#next), this.#k + 1, ExitKind.Direct, this.#next));
+      if (rm.reg >= 0) this.#if(zero, () => this.#exit(this.#next, this.#k + 1, ExitKind.Direct, this.#next));
       else this.#if(zero, () => this.#bail());
     }
     if (rm.reg >= 0) this.#setReg(rm.reg, size, get(apply(this.#reg(rm.reg, size))));
@@ -1934,14 +2029,14 @@ export class WasmBlockCompiler {
       return;
     }
     if (this.#followTaken(target, retired)) {
-      this.#if(this.#cond(cc ^ 1), () => this.#exit(k(this.#next), retired, ExitKind.Direct, this.#next));
+      this.#if(this.#cond(cc ^ 1), () => this.#exit(this.#next, retired, ExitKind.Direct, this.#next));
       this.#redirect = target;
       this.#redirected = true;
       return;
     }
     this.#if(this.#cond(cc), () => {
       if (target === this.#start) this.#loopEdge(retired);
-      else this.#exit(k(target), retired, ExitKind.Direct, target);
+      else this.#exit(target, retired, ExitKind.Direct, target);
     });
     if ((this.#next & ~0xfff) !== this.#pageBase || retired >= MAX_BLOCK_INSTRUCTIONS) {
       this.#exitDirect(this.#next, retired);

@@ -85,7 +85,8 @@ export const Op = {
 /** The block type of a structured instruction with no result. */
 export const VOID = 0x40;
 
-const I32 = 0x7f;
+/** The value type i32 (also the block type of a structured instruction with an i32 result). */
+export const I32 = 0x7f;
 
 /** Appends the unsigned LEB128 encoding of `v` (0 ≤ v < 2³²). */
 export function uleb(out: number[], v: number): void {
