@@ -5,7 +5,7 @@
  * memory and exception frames must be those the interpreter leaves.
  */
 import { describe, expect, it } from 'vitest';
-import { PTE, WARMUP, archState, hasNasm, metric, pageFaultLikeInterpreter, twin, type PageTables, type Rig } from '../test/support/rig.js';
+import { PTE, WARMUP, archState, hasNasm, metric, pageFaultLikeInterpreter, twin, writeIntoReadOnlyPage, type PageTables, type Rig } from '../test/support/rig.js';
 
 const WASM = { backend: 'wasm' as const, hotThreshold: 16 };
 
@@ -162,27 +162,10 @@ head:
   });
 
   it('into a read-only page: #PF with the write bit, nothing changed, the frame as the interpreter leaves it', () => {
-    const src = `
-    ${WARMUP}
-    mov ecx, 3000
-    mov esi, ${DATA}
-walk:
-    mov edx, 0x507000
-    cmp ecx, 1
-    cmove esi, edx             ; the last iteration writes the read-only page
-    mov ebx, ecx
+    const body = `mov ebx, ecx
     add ebx, 9                 ; a producer in the block
-    bts dword [esi], 4
-    dec ecx
-    mov edx, walk
-    jmp edx
-`;
-    const map = (pt: PageTables, r: Rig): void => {
-      pt.map(0x507000, 0x507000, 0); // read-only
-      r.setU32(0x507000, 0x11111101);
-    };
-    const { bt, ref } = pageFaultLikeInterpreter(src, map, 3, { bt: WASM });
-    for (const r of [ref, bt]) expect(r.u32(0x507000)).toBe(0x11111101);
+    bts dword [esi], 4`;
+    const { bt } = writeIntoReadOnlyPage(body, DATA, 0x11111101, { bt: WASM });
     expect(metric(bt, 'bt.wasm.blocks')).toBeGreaterThan(0);
   });
 

@@ -5,7 +5,7 @@
  * the interpreter leaves.
  */
 import { describe, expect, it } from 'vitest';
-import { PTE, WARMUP, archState, hasNasm, metric, pageFaultLikeInterpreter, twin, type PageTables, type Rig } from '../test/support/rig.js';
+import { WARMUP, archState, hasNasm, metric, twin, writeIntoReadOnlyPage } from '../test/support/rig.js';
 
 const DATA = 0x40000;
 
@@ -66,28 +66,10 @@ again:
 
   it('into a read-only page: #PF with the write bit, nothing changed, as the interpreter does, also when the values differ', () => {
     for (const accumulator of [0x11111111, 0x22222222]) {
-      const src = `
-    ${WARMUP}
-    mov ecx, 3000
-    mov esi, ${DATA}
-walk:
-    mov edx, 0x507000
-    cmp ecx, 1
-    cmove esi, edx             ; the last iteration writes the read-only page
-    mov eax, ${accumulator}
+      const body = `mov eax, ${accumulator}
     mov ebx, 0x33333333
-    cmpxchg [esi], ebx
-    dec ecx
-    mov edx, walk
-    jmp edx
-`;
-      const map = (pt: PageTables, r: Rig): void => {
-        pt.mapRange(0x500000, 0x500000, 7, PTE.W);
-        pt.map(0x507000, 0x507000, 0); // read-only
-        r.setU32(0x507000, 0x11111111);
-      };
-      const { bt, ref } = pageFaultLikeInterpreter(src, map, 3);
-      for (const r of [ref, bt]) expect(r.u32(0x507000)).toBe(0x11111111);
+    cmpxchg [esi], ebx`;
+      writeIntoReadOnlyPage(body, DATA, 0x11111111);
     }
   });
 });

@@ -347,6 +347,39 @@ export function pageFaultLikeInterpreter(src: string, map: (pt: PageTables, rig:
   return { bt, ref };
 }
 
+/** The read-only page {@link writeIntoReadOnlyPage} maps. */
+export const READ_ONLY_PAGE = 0x507000;
+
+/**
+ * Runs a loop whose `body` writes the dword at ESI: `data` for 2999 iterations, then
+ * {@link READ_ONLY_PAGE}, mapped read-only and holding `value`. Checks with
+ * {@link pageFaultLikeInterpreter} that a bt rig (`options`) and an interpreter rig both took
+ * the #PF with the write bit (error 3) there, alike, and that the page still holds `value`.
+ * Returns both rigs for the test's own checks.
+ */
+export function writeIntoReadOnlyPage(body: string, data: number, value: number, options: RigOptions = {}): { bt: Rig; ref: Rig } {
+  const src = `
+    ${WARMUP}
+    mov ecx, 3000
+    mov esi, ${data}
+walk:
+    mov edx, ${READ_ONLY_PAGE}
+    cmp ecx, 1
+    cmove esi, edx             ; the last iteration writes the read-only page
+    ${body}
+    dec ecx
+    mov edx, walk
+    jmp edx
+`;
+  const map = (pt: PageTables, r: Rig): void => {
+    pt.map(READ_ONLY_PAGE, READ_ONLY_PAGE, 0);
+    r.setU32(READ_ONLY_PAGE, value);
+  };
+  const rigs = pageFaultLikeInterpreter(src, map, 3, options);
+  for (const r of [rigs.ref, rigs.bt]) expect(r.u32(READ_ONLY_PAGE)).toBe(value);
+  return rigs;
+}
+
 /** Flag writers (some after register moves), a flag reader, a branch and a store, to put after an instruction whose flags a test checks. */
 export function flagFollowers(data: number): string[] {
   return [
