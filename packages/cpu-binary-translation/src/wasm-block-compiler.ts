@@ -309,31 +309,26 @@ function append(out: number[], code: readonly number[]): void {
   for (let i = 0; i < code.length; i++) out.push(code[i]!);
 }
 
-/** Bits of a packed exit's EIP, as an offset from the block's page (see {@link packExit}). */
+/** Bits of a packed bail-out's EIP, as an offset from the block's page (see {@link packBail}). */
 const PACK_EIP_BITS = 13;
-/** Bits of a packed exit's count of instructions retired. */
+/** Bits of a packed bail-out's count of instructions retired. */
 const PACK_RETIRED_BITS = 6;
-/** Bits of a packed exit's result, biased by {@link PACK_RESULT_BIAS}. */
-const PACK_RESULT_BITS = 5;
-/** What a packed exit adds to its result (so that the bail-out and the other negative results fit). */
-const PACK_RESULT_BIAS = 4;
 
 /**
- * An exit's EIP (`offset` from the block's page), instructions retired, flags descriptor
- * (`#flagsDescriptor`) and result as one int32 constant, or undefined when one does not fit:
- * bits 0–12 the offset (this page or the next), 13–18 the instructions, 19–26 the descriptor
- * (state in 3 bits, operation in 2, size in 3), 27–31 the result plus 4. An exit costs a
- * constant and a branch instead of four locals set.
+ * A bail-out's EIP (`offset` from the block's page), instructions retired and flags descriptor
+ * (`#flagsDescriptor`) as one int32 constant, or undefined when one does not fit: bits 0–12 the
+ * offset (this page or the next), 13–18 the instructions, 19–26 the descriptor (state in 3
+ * bits, operation in 2, size in 3). A bail-out then costs a constant and a branch instead of
+ * four locals set.
  */
-function packExit(offset: number, retired: number, descriptor: number, result: number): number | undefined {
+function packBail(offset: number, retired: number, descriptor: number): number | undefined {
   const state = descriptor & 255;
   const op = (descriptor >>> 8) & 255;
   const size = descriptor >>> 16;
-  const x = result + PACK_RESULT_BIAS;
   if (offset < 0 || offset >= 1 << PACK_EIP_BITS || retired < 0 || retired >= 1 << PACK_RETIRED_BITS) return undefined;
-  if (state > 7 || op > 3 || size > 7 || x < 0 || x >= 1 << PACK_RESULT_BITS) return undefined;
+  if (state > 7 || op > 3 || size > 7) return undefined;
   const fd = state | (op << 3) | (size << 5);
-  return offset | (retired << PACK_EIP_BITS) | (fd << (PACK_EIP_BITS + PACK_RETIRED_BITS)) | (x << (32 - PACK_RESULT_BITS));
+  return offset | (retired << PACK_EIP_BITS) | (fd << (PACK_EIP_BITS + PACK_RETIRED_BITS));
 }
 
 /** Normalises to an operand size: dwords wrap, bytes and words are masked. */
@@ -634,9 +629,9 @@ export class WasmBlockCompiler {
     append(head, bin(Op.i32Sub, get(P_BUDGET), k(count)));
     head.push(Op.localSet);
     uleb(head, L_LIM);
-    // The epilogue's block, the block of packed exits (their constant is its result), the loop.
+    // The epilogue's block, the block of packed bail-outs (their constant is its result), the loop.
     head.push(Op.block, VOID, Op.block, I32, Op.loop, VOID);
-    // A packed exit's constant unpacked into the epilogue's locals (see packExit).
+    // A packed bail-out's constant unpacked into the epilogue's locals (see packBail).
     const tail: number[] = [Op.end, Op.br, 1, Op.end, Op.localSet, L_X];
     const unpack = (l: number, v: Code): void => {
       append(tail, v);
@@ -648,7 +643,7 @@ export class WasmBlockCompiler {
     unpack(L_FDESC, field(PACK_EIP_BITS + PACK_RETIRED_BITS, 8));
     const fd = get(L_FDESC);
     unpack(L_FDESC, bin(Op.i32Or, bin(Op.i32Or, bin(Op.i32And, fd, k(7)), bin(Op.i32Shl, bin(Op.i32And, fd, k(0x18)), k(5))), bin(Op.i32Shl, bin(Op.i32ShrU, fd, k(5)), k(16))));
-    unpack(L_X, bin(Op.i32Sub, bin(Op.i32ShrU, get(L_X), k(32 - PACK_RESULT_BITS)), k(PACK_RESULT_BIAS)));
+    unpack(L_X, k(BAIL));
     // The shared epilogue of every exit: the mailbox, then the registers.
     tail.push(Op.end);
     const store = (word: number, v: Code): void => {
@@ -877,8 +872,9 @@ export class WasmBlockCompiler {
   /**
    * Jumps to the shared epilogue with the next EIP `eip` (a number when constant), `retired`
    * instructions retired in this iteration, the current producer's flags and the result
-   * `result`. A bail-out (with its EIP near the block's page, see {@link packExit}) passes all
-   * four as one constant, which the epilogue unpacks; the other exits set the epilogue's locals.
+   * `result`. A bail-out (with its EIP near the block's page, see {@link packBail}) passes its
+   * EIP, instructions and flags as one constant, which the epilogue unpacks; the other exits set
+   * the epilogue's locals.
    */
   #toEpilogue(eip: Code | number, retired: number, result: number): void {
     if (this.#deadUntil !== -1) this.#deadBroken = true;
@@ -886,7 +882,7 @@ export class WasmBlockCompiler {
     if (this.#producer?.c === DEFERRED_CF) this.#set(L_FC, [Op.call, IMPORT_CF]);
     // Only bail-outs are packed: they are many (one per memory access) and rarely taken, while
     // unpacking would cost every taken exit a dozen host instructions.
-    const packed = typeof eip === 'number' && result === BAIL ? packExit(eip - this.#pageBase, retired, this.#flagsDescriptor(), result) : undefined;
+    const packed = typeof eip === 'number' && result === BAIL ? packBail(eip - this.#pageBase, retired, this.#flagsDescriptor()) : undefined;
     if (packed !== undefined) {
       this.#emit(k(packed));
       this.#out.push(Op.br);
