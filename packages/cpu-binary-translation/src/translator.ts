@@ -152,7 +152,7 @@ interface WasmBackend {
   readonly hash: Int32Array;
   /** Per slot, the mask of the block's direct (linkable) exits. */
   readonly direct: Int32Array;
-  /** What the blocks import: the arena's memory and the flag helpers. */
+  /** What the blocks import: the arena's memory, the table of blocks and the helpers. */
   readonly imports: Record<string, Record<string, unknown>>;
   /** The block functions, by slot (slot 0 unused). */
   readonly table: WasmTable;
@@ -603,7 +603,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     // left in the mailbox, and ask the CPU only when there is none.
     helpers['cf'] = instantiate(carryModule(layout), { m: memory, j: helpers['cf'] });
     helpers['cond'] = instantiate(conditionModule(layout), { m: memory, j: helpers['cond'] });
-    const imports = { e: Object.fromEntries(['m', ...BLOCK_IMPORTS.map((f) => f.name)].map((n) => [n, helpers[n]])) };
+    // Blocks import the table too: a block goes on to a linked one with a tail call through it.
+    const imports = { e: { t: table, ...Object.fromEntries(['m', ...BLOCK_IMPORTS.map((f) => f.name)].map((n) => [n, helpers[n]])) } };
     const run = instantiate(dispatcherModule(layout), { m: memory, t: table, poll }) as WasmBackend['run'];
     const refuse = instantiate(refusingModule(layout), { m: memory });
     return { api, layout, mailbox, links, hash, direct, imports, table, run, refuse, slots: [undefined] };
@@ -866,7 +867,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     for (const b of batch) {
       if (this.#tracePage(b) === undefined) continue;
       const page = this.ram.subarray(b.hostPage, b.hostPage + 4096);
-      const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip)).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag, this.#nextPage(b));
+      // The slot #install will give it (blocks are installed in this order): its tail calls
+      // follow its own links.
+      const slot = wasm.slots.length + blocks.length;
+      const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip)).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag, this.#nextPage(b), slot);
       if (w === undefined) {
         // A JavaScript block runs unoptimised for its first thousands of calls: only worth it hot.
         b.jsOnly = true;
@@ -886,8 +890,13 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     // compilation to small modules): one module per block, or the JavaScript backend.
     for (let i = 0; i < blocks.length; i++) {
       const one = blocks.length > 1 ? this.#instantiate(wasm, [compiled[i]!]) : undefined;
-      if (one !== undefined) this.#install(wasm, blocks[i]!, compiled[i]!, one[0]);
-      else this.#compileJs(blocks[i]!);
+      if (one !== undefined) {
+        this.#install(wasm, blocks[i]!, compiled[i]!, one[0]);
+      } else {
+        // Its slot stays empty: the blocks after it were compiled for theirs.
+        wasm.slots.push(undefined);
+        this.#compileJs(blocks[i]!);
+      }
     }
   }
 

@@ -32,7 +32,7 @@ import { TlbFlag } from '@popek/mmu';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, newInBlock, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
-import { I32, Op, VOID, bin, buildModule, eqz, get, k, memarg, select, uleb, type Code, type FunctionSpec } from './wasm-module.js';
+import { I32, Op, VOID, bin, buildModule, eqz, get, k, memarg, select, typeIndexOf, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
 export interface WasmLayout {
@@ -81,15 +81,27 @@ export const MailboxWord = {
   Cf: 8,
   /** OF (0 or the OF bit) where the state carries it. */
   Of: 9,
-  /** Instructions retired by the chain of blocks so far (the dispatcher keeps it). */
+  /**
+   * Instructions retired by the chain of blocks before the running one: a block that goes on to
+   * the next through a tail call adds its own; the dispatcher adds those of a block that returns.
+   */
   Total: 10,
-  /** The table slot of the last block the dispatcher ran. */
+  /** The table slot of the last block that returned to the dispatcher (each writes its own). */
   Slot: 11,
-  /** Transfers the dispatcher made from block to block through a link, without returning. */
+  /**
+   * Transfers from block to block through a link, without returning to the engine: a block's
+   * tail call, or the dispatcher following the link of a block that returned.
+   */
   Chained: 12,
   /** Transfers the dispatcher made through its hash table, without returning. */
   LookedUp: 13,
 } as const;
+
+/**
+ * Exits per block that can be linked (exit ids 0–31, as many as the bits of a slot's mask of
+ * direct exits); later exits go through the dispatcher's hash table.
+ */
+export const LINKS_PER_SLOT = 32;
 
 /** Bytes of the mailbox. */
 export const MAILBOX_BYTES = 64;
@@ -141,7 +153,8 @@ const IMPORT_INTERP = 4;
  * `poll(retired)`, whether an event waits at a loop edge; `rot(bits)`, CF and OF of ROL and ROR
  * over the incoming flags; `interp(eip, next, retired, class)`, the interpreter runs the
  * instruction at `eip` (registers and flags in memory and the mailbox) and leaves EIP in the
- * mailbox: 0 when the block may go on at `next`, else 1.
+ * mailbox: 0 when the block may go on at `next`, else 1. (It imports the table of blocks `t`
+ * too, see {@link blockModule}.)
  */
 export const BLOCK_IMPORTS = [
   { name: 'cond', type: { params: 1, results: 1 } },
@@ -150,6 +163,9 @@ export const BLOCK_IMPORTS = [
   { name: 'rot', type: { params: 1, results: 0 } },
   { name: 'interp', type: { params: 4, results: 1 } },
 ];
+
+/** The index of {@link BLOCK_TYPE} in a {@link blockModule} (the type of its blocks' tail calls). */
+const BLOCK_TYPE_INDEX = typeIndexOf({ imports: BLOCK_IMPORTS, functions: [], extraTypes: [BLOCK_TYPE] }, BLOCK_TYPE);
 
 /**
  * Most guest instructions compiled into one block on all its paths (a conditional branch whose
@@ -338,11 +354,13 @@ function norm(v: Code, size: number): Code {
 
 /**
  * A module defining the block functions `blocks` (compiled by {@link WasmBlockCompiler}s for
- * `layout`), exported under their index (see {@link exportName}). The host's cost of a module
- * is mostly per module, not per function: blocks are cheaper compiled together.
+ * `layout`), exported under their index (see {@link exportName}). It imports the dispatcher's
+ * table of blocks (`e.t`) besides the memory and {@link BLOCK_IMPORTS}: a block given its slot
+ * goes on to a linked block with a tail call through it. The host's cost of a module is mostly
+ * per module, not per function: blocks are cheaper compiled together.
  */
 export function blockModule(layout: WasmLayout, blocks: readonly FunctionSpec[]): Uint8Array {
-  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: BLOCK_IMPORTS, functions: blocks });
+  return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: 1, imports: BLOCK_IMPORTS, extraTypes: [BLOCK_TYPE], functions: blocks });
 }
 
 /** What {@link WasmBlockCompiler.compile} produced. */
@@ -398,6 +416,8 @@ export class WasmBlockCompiler {
   #exFlag = 0;
   /** The first bytes of the page after the block's, when it was executable RAM at compile time. */
   #nextPage: Uint8Array | undefined;
+  /** The block's table slot (0: none, the block always returns to the dispatcher). */
+  #slot = 0;
   /** {@link #accessHead}'s bytes by permission flags and size, for this layout. */
   readonly #accessHeads: Map<number, readonly number[]>;
   /** The TLB flag a data read at the block's privilege needs. */
@@ -454,8 +474,16 @@ export class WasmBlockCompiler {
    * page that follows in the guest's linear order, read when it was executable RAM: an
    * instruction that crosses the page end is then decoded with them and run by the interpreter,
    * as the block's last instruction (see `#acrossPage`).
+   *
+   * `slot`, when not 0, is the table slot the block will be installed in: an exit whose link the
+   * dispatcher has set ({@link WasmLayout.links}) then goes on to the linked block with a tail call
+   * through the table, as long as no event poll is asked for (bit 1 of `fl`), instead of
+   * returning to the dispatcher. The block adds its instructions to {@link MailboxWord.Total}
+   * and counts the transfer in {@link MailboxWord.Chained} first; the linked block checks on
+   * entry that it may run, as when the dispatcher calls it.
    */
-  compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number, nextPage?: Uint8Array): CompiledWasm | undefined {
+  compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number, nextPage?: Uint8Array, slot = 0): CompiledWasm | undefined {
+    this.#slot = slot;
     this.#hostPage = hostPage;
     this.#exFlag = exFlag;
     this.#nextPage = nextPage;
@@ -477,7 +505,7 @@ export class WasmBlockCompiler {
       // with every rotate's flags.
       const again = new WasmBlockCompiler(this.#layout, this.#visits);
       again.#deadFlags = false;
-      return again.compile(bytes, offset, eip, mode, hostPage, exFlag, nextPage);
+      return again.compile(bytes, offset, eip, mode, hostPage, exFlag, nextPage, slot);
     }
     const count = this.#longest;
     return {
@@ -653,7 +681,12 @@ export class WasmBlockCompiler {
       memarg(tail, mailbox + word * 4);
     };
     store(MailboxWord.Eip, get(L_EIP));
-    store(MailboxWord.Retired, bin(Op.i32Add, get(L_DONE), get(L_RET)));
+    // From here on L_RET holds all the block retired, earlier loop iterations included.
+    tail.push(Op.i32Const, 0);
+    append(tail, bin(Op.i32Add, get(L_DONE), get(L_RET)));
+    tail.push(Op.localTee, L_RET);
+    tail.push(Op.i32Store);
+    memarg(tail, mailbox + MailboxWord.Retired * 4);
     append(tail, get(L_FDESC));
     tail.push(Op.if, VOID);
     store(MailboxWord.Flags, bin(Op.i32And, get(L_FDESC), k(255)));
@@ -672,6 +705,8 @@ export class WasmBlockCompiler {
       tail.push(Op.i32Store);
       memarg(tail, regs + r * 4);
     }
+    if (this.#slot !== 0) this.#tailCall(tail);
+    store(MailboxWord.Slot, k(this.#slot));
     append(tail, get(L_X));
     // The body as bytes: the prologue, the instructions, the epilogue.
     const out = this.#out;
@@ -680,6 +715,42 @@ export class WasmBlockCompiler {
     body.set(out, head.length);
     body.set(tail, head.length + out.length);
     return { type: BLOCK_TYPE, locals: this.#maxLocals - PARAMS, body, name: `block_${(this.#start >>> 0).toString(16).padStart(8, '0')}` };
+  }
+
+  /**
+   * The epilogue's way on to a linked block (see {@link compile}'s `slot`): when exit `L_X` has a
+   * link and no event poll is asked for, the chain's total and transfer count in the mailbox, then
+   * a tail call of the linked block with the budget left. (One call site per block: the host
+   * predicts where each block goes on to, as it cannot for the dispatcher's one call site.)
+   */
+  #tailCall(tail: number[]): void {
+    const { mailbox, links } = this.#layout;
+    const mb = (word: number): Code => {
+      const c = [...k(0), Op.i32Load];
+      memarg(c, mailbox + word * 4);
+      return c;
+    };
+    const store = (word: number, v: Code): void => {
+      tail.push(Op.i32Const, 0);
+      append(tail, v);
+      tail.push(Op.i32Store);
+      memarg(tail, mailbox + word * 4);
+    };
+    append(tail, bin(Op.i32And, bin(Op.i32LtU, get(L_X), k(LINKS_PER_SLOT)), eqz(bin(Op.i32And, get(P_FL), k(2)))));
+    tail.push(Op.if, VOID);
+    const link = bin(Op.i32Shl, get(L_X), k(2));
+    link.push(Op.i32Load);
+    memarg(link, links + this.#slot * LINKS_PER_SLOT * 4);
+    append(tail, link);
+    tail.push(Op.localTee, L_A, Op.if, VOID);
+    store(MailboxWord.Total, bin(Op.i32Add, mb(MailboxWord.Total), get(L_RET)));
+    store(MailboxWord.Chained, bin(Op.i32Add, mb(MailboxWord.Chained), k(1)));
+    append(tail, bin(Op.i32Sub, get(P_BUDGET), get(L_RET)));
+    append(tail, get(P_FL));
+    append(tail, get(L_A));
+    tail.push(Op.returnCallIndirect);
+    uleb(tail, BLOCK_TYPE_INDEX);
+    tail.push(0, Op.end, Op.end);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -3,20 +3,17 @@
  * `run(slot, budget, fl, mode)`, that calls the block in table slot `slot` and then, as
  * long as the block it ran leaves through a linked exit (a link word in the arena) or to an EIP
  * its hash table holds, and no interrupt is waiting, the next block, without returning to
- * JavaScript. The engine makes the links (as it chains its JavaScript blocks) and the hash
- * entries, and reads the outcome from the mailbox: the last slot, the instructions retired, the
- * transfers made. Each block checks on entry that it may run (see {@link REFUSED}), so a link
+ * JavaScript. (A block compiled for its slot follows a link itself, with a tail call, and
+ * returns to the dispatcher only at other exits.) The engine makes the links (as it chains its
+ * JavaScript blocks) and the hash entries, and reads the outcome from the mailbox: the last
+ * slot, the instructions retired, the transfers made. Each block checks on entry that it may run (see {@link REFUSED}), so a link
  * never needs to be undone: a block dropped from the cache has its slot pointed at the refusing
  * function. The helpers evaluate, for blocks, the lazy flags the chain left in the mailbox.
  */
-import { BLOCK_TYPE, FlagState, MailboxWord, REFUSED, type WasmLayout } from './wasm-block-compiler.js';
+import { BLOCK_TYPE, FlagState, LINKS_PER_SLOT, MailboxWord, REFUSED, type WasmLayout } from './wasm-block-compiler.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, load32, memarg, select, typeIndexOf, type Code, type ModuleSpec } from './wasm-module.js';
 
-/**
- * Exits per block that can be linked (exit ids 0–31, as many as the bits of a slot's mask of
- * direct exits); later exits go through the hash table.
- */
-export const LINKS_PER_SLOT = 32;
+export { LINKS_PER_SLOT };
 
 /** log2 of the bytes of one slot's link words. */
 const LINK_SHIFT = Math.log2(LINKS_PER_SLOT * 4);
@@ -90,8 +87,11 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   // x = table[slot](budget - total, fl)
   b.push(...bin(Op.i32Sub, get(P_BUDGET), get(TOTAL)), ...get(P_FL), ...get(P_SLOT), Op.callIndirect, blockType, 0);
   b.push(...set(X, []));
-  // total += retired; the mailbox keeps the total for the loop edges' event polls.
-  b.push(...set(TOTAL, bin(Op.i32Add, get(TOTAL), mb(MailboxWord.Retired))), ...mbStore(MailboxWord.Total, get(TOTAL)));
+  // The block that returned (it may have gone on to others with tail calls, which added their
+  // instructions to the mailbox's total) adds its own; the mailbox keeps the total for the event
+  // polls and the interpreter calls of the blocks.
+  b.push(...set(TOTAL, bin(Op.i32Add, mb(MailboxWord.Total), mb(MailboxWord.Retired))), ...mbStore(MailboxWord.Total, get(TOTAL)));
+  b.push(...set(P_SLOT, mb(MailboxWord.Slot)));
   b.push(Op.block, VOID);
   // A bail-out or a refusal goes back to the engine.
   b.push(...bin(Op.i32LtS, get(X), k(0)), Op.brIf, 0);
@@ -121,7 +121,7 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   // controller's request changes only while devices run, and none runs inside a call.
   b.push(...bin(Op.i32And, get(P_FL), k(2)), Op.if, VOID, ...k(0), Op.call, IMPORT_POLL, Op.brIf, 1, Op.end);
   b.push(...set(P_SLOT, get(NEXT)), Op.br, 1, Op.end);
-  b.push(...mbStore(MailboxWord.Slot, get(P_SLOT)), ...get(X), Op.return, Op.end, Op.unreachable);
+  b.push(...get(X), Op.return, Op.end, Op.unreachable);
   return buildModule(spec);
 }
 

@@ -1,0 +1,108 @@
+/**
+ * How a WebAssembly block compiled for its table slot goes on to a linked block: a tail call
+ * through the table, with the chain's total and transfer count in the mailbox, unless an event
+ * poll is asked for or the exit has no link. Two blocks run here outside a machine, called
+ * straight from the test as the dispatcher would call the first.
+ */
+import { describe, expect, it } from 'vitest';
+import { BLOCK_HOST_PAGE, BLOCK_LAYOUT, CODE, compileWasmBlock, hasNasm } from '../test/support/rig.js';
+import { BLOCK_IMPORTS, LINKS_PER_SLOT, MailboxWord, REFUSED, blockModule, type CompiledWasm } from './wasm-block-compiler.js';
+import { exportName } from './wasm-module.js';
+
+/** Block A at {@link CODE} (slot 1) adds to EAX and jumps to block B on the next page (slot 2), which adds EAX to EBX and jumps on. */
+const SOURCE = `
+    add eax, 5
+    jmp b
+    align 4096
+b:
+    add ebx, eax
+    jmp ${CODE + 0x2000}
+`;
+
+type Block = (budget: number, fl: number) => number;
+
+interface Chain {
+  readonly a: Block;
+  readonly i32: Int32Array;
+  readonly compiledA: CompiledWasm;
+  readonly compiledB: CompiledWasm;
+  /** Sets the registers and the mailbox as the dispatcher leaves them before its first call. */
+  readonly reset: () => void;
+  readonly mailbox: (word: number) => number;
+  readonly reg: (r: number) => number;
+}
+
+function chain(linked: boolean): Chain {
+  const compiledA = compileWasmBlock(SOURCE, undefined, { slot: 1 })!;
+  const compiledB = compileWasmBlock(SOURCE, undefined, { slot: 2, at: 0x1000 })!;
+  expect(compiledA.exits[0]!.target).toBe(CODE + 0x1000);
+  const memory = new WebAssembly.Memory({ initial: 40, maximum: BLOCK_LAYOUT.maximumPages, shared: true });
+  const table = new WebAssembly.Table({ element: 'anyfunc', initial: 4 });
+  const unexpected = (): never => {
+    throw new Error('no helper is called by these blocks');
+  };
+  const e: Record<string, unknown> = { m: memory, t: table };
+  for (const f of BLOCK_IMPORTS) e[f.name] = unexpected;
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(blockModule(BLOCK_LAYOUT, [compiledA.function, compiledB.function])), { e }).exports;
+  table.set(1, exports[exportName(0)] as Block);
+  table.set(2, exports[exportName(1)] as Block);
+  const i32 = new Int32Array(memory.buffer);
+  // Both code pages mapped (the blocks check their TLB entries on entry), A's exit 0 linked to B.
+  i32[(BLOCK_LAYOUT.tlb + (CODE >>> 12) * 4) >>> 2] = BLOCK_HOST_PAGE;
+  i32[(BLOCK_LAYOUT.tlb + ((CODE >>> 12) + 1) * 4) >>> 2] = BLOCK_HOST_PAGE + 0x1000;
+  i32[(BLOCK_LAYOUT.links >>> 2) + LINKS_PER_SLOT] = linked ? 2 : 0;
+  const mailbox = (word: number): number => i32[(BLOCK_LAYOUT.mailbox >>> 2) + word]!;
+  const reset = (): void => {
+    i32.fill(0, BLOCK_LAYOUT.mailbox >>> 2, (BLOCK_LAYOUT.mailbox >>> 2) + 16);
+    i32[(BLOCK_LAYOUT.mailbox >>> 2) + MailboxWord.Eip] = CODE;
+    i32[BLOCK_LAYOUT.regs >>> 2] = 1;
+    i32[(BLOCK_LAYOUT.regs >>> 2) + 3] = 100;
+  };
+  return { a: table.get(1) as Block, i32, compiledA, compiledB, reset, mailbox, reg: (r) => i32[(BLOCK_LAYOUT.regs >>> 2) + r]! };
+}
+
+describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
+  it('goes on to the linked block without returning, adding its instructions to the total and counting the transfer', () => {
+    const c = chain(true);
+    c.reset();
+    // B's exit 0 has no link: B returns it to the caller of A.
+    expect(c.a(1000, 0)).toBe(0);
+    expect(c.reg(0)).toBe(6);
+    expect(c.reg(3)).toBe(106);
+    expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x2000);
+    expect(c.mailbox(MailboxWord.Total)).toBe(c.compiledA.count);
+    expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledB.count);
+    expect(c.mailbox(MailboxWord.Chained)).toBe(1);
+    expect(c.mailbox(MailboxWord.Slot)).toBe(2);
+  });
+
+  it('returns to the dispatcher at an exit without a link, or when an event poll is asked for', () => {
+    for (const [linked, fl] of [
+      [false, 0],
+      [true, 2],
+    ] as const) {
+      const c = chain(linked);
+      c.reset();
+      expect(c.a(1000, fl)).toBe(0);
+      expect(c.reg(0)).toBe(6);
+      expect(c.reg(3)).toBe(100);
+      expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x1000);
+      expect(c.mailbox(MailboxWord.Total)).toBe(0);
+      expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledA.count);
+      expect(c.mailbox(MailboxWord.Chained)).toBe(0);
+      expect(c.mailbox(MailboxWord.Slot)).toBe(1);
+    }
+  });
+
+  it('passes on the budget left, so that a linked block the budget cannot hold refuses to run', () => {
+    const c = chain(true);
+    c.reset();
+    expect(c.a(c.compiledA.count + c.compiledB.count - 1, 0)).toBe(REFUSED);
+    // A ran and handed over; B ran nothing and left the state at its start.
+    expect(c.reg(0)).toBe(6);
+    expect(c.reg(3)).toBe(100);
+    expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x1000);
+    expect(c.mailbox(MailboxWord.Total)).toBe(c.compiledA.count);
+    expect(c.mailbox(MailboxWord.Retired)).toBe(0);
+  });
+});
