@@ -4,10 +4,11 @@
  * poll is asked for or the exit has no link. Two blocks run here outside a machine, called
  * straight from the test as the dispatcher would call the first.
  */
+import { WasmHostArena } from '@popek/core';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_HOST_PAGE, BLOCK_LAYOUT, CODE, compileWasmBlock, hasNasm } from '../test/support/rig.js';
 import { BLOCK_IMPORTS, LINKS_PER_SLOT, MailboxWord, REFUSED, blockModule, type CompiledWasm } from './wasm-block-compiler.js';
-import { exportName } from './wasm-module.js';
+import { exportName, wasmHost } from './wasm-module.js';
 
 /** Block A at {@link CODE} (slot 1) adds to EAX and jumps to block B on the next page (slot 2), which adds EAX to EBX and jumps on. */
 const SOURCE = `
@@ -36,16 +37,21 @@ function chain(linked: boolean): Chain {
   const compiledA = compileWasmBlock(SOURCE, undefined, { slot: 1 })!;
   const compiledB = compileWasmBlock(SOURCE, undefined, { slot: 2, at: 0x1000 })!;
   expect(compiledA.exits[0]!.target).toBe(CODE + 0x1000);
-  const memory = new WebAssembly.Memory({ initial: 40, maximum: BLOCK_LAYOUT.maximumPages, shared: true });
-  const table = new WebAssembly.Table({ element: 'anyfunc', initial: 4 });
+  const api = wasmHost!;
+  const arena = new WasmHostArena();
+  // The memory reaches past the layout's TLB entries for the two code pages.
+  arena.allocate(BLOCK_LAYOUT.tlb + 0x1000, 16);
+  const memory = arena.memory;
+  const table = new api.Table({ element: 'anyfunc', initial: 4 });
   const unexpected = (): never => {
     throw new Error('no helper is called by these blocks');
   };
   const e: Record<string, unknown> = { m: memory, t: table };
   for (const f of BLOCK_IMPORTS) e[f.name] = unexpected;
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(blockModule(BLOCK_LAYOUT, [compiledA.function, compiledB.function])), { e }).exports;
-  table.set(1, exports[exportName(0)] as Block);
-  table.set(2, exports[exportName(1)] as Block);
+  const exports = new api.Instance(new api.Module(blockModule(BLOCK_LAYOUT, [compiledA.function, compiledB.function])), { e }).exports;
+  const a = exports[exportName(0)] as Block;
+  table.set(1, a);
+  table.set(2, exports[exportName(1)]);
   const i32 = new Int32Array(memory.buffer);
   // Both code pages mapped (the blocks check their TLB entries on entry), A's exit 0 linked to B.
   i32[(BLOCK_LAYOUT.tlb + (CODE >>> 12) * 4) >>> 2] = BLOCK_HOST_PAGE;
@@ -58,7 +64,7 @@ function chain(linked: boolean): Chain {
     i32[BLOCK_LAYOUT.regs >>> 2] = 1;
     i32[(BLOCK_LAYOUT.regs >>> 2) + 3] = 100;
   };
-  return { a: table.get(1) as Block, i32, compiledA, compiledB, reset, mailbox, reg: (r) => i32[(BLOCK_LAYOUT.regs >>> 2) + r]! };
+  return { a, i32, compiledA, compiledB, reset, mailbox, reg: (r) => i32[(BLOCK_LAYOUT.regs >>> 2) + r]! };
 }
 
 describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
