@@ -32,7 +32,7 @@ import { TlbFlag } from '@popek/mmu';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, newInBlock, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
-import { I32, Op, VOID, bin, buildModule, eqz, get, k, memarg, select, typeIndexOf, uleb, type Code, type FunctionSpec } from './wasm-module.js';
+import { I32, Op, VOID, bin, buildModule, eqz, get, k, load32, memarg, select, typeIndexOf, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
 export interface WasmLayout {
@@ -102,6 +102,18 @@ export const MailboxWord = {
  * direct exits); later exits go through the dispatcher's hash table.
  */
 export const LINKS_PER_SLOT = 32;
+
+/** The mailbox word `word` (for the blocks and the dispatcher). */
+export function mailboxWord(layout: WasmLayout, word: number): Code {
+  return load32(layout.mailbox + word * 4);
+}
+
+/** Stores `v` in the mailbox word `word`. */
+export function mailboxWrite(layout: WasmLayout, word: number, v: Code): Code {
+  const c = [...k(0), ...v, Op.i32Store];
+  memarg(c, layout.mailbox + word * 4);
+  return c;
+}
 
 /** Bytes of the mailbox. */
 export const MAILBOX_BYTES = 64;
@@ -674,19 +686,10 @@ export class WasmBlockCompiler {
     unpack(L_X, k(BAIL));
     // The shared epilogue of every exit: the mailbox, then the registers.
     tail.push(Op.end);
-    const store = (word: number, v: Code): void => {
-      tail.push(Op.i32Const, 0);
-      append(tail, v);
-      tail.push(Op.i32Store);
-      memarg(tail, mailbox + word * 4);
-    };
+    const store = (word: number, v: Code): void => append(tail, mailboxWrite(this.#layout, word, v));
     store(MailboxWord.Eip, get(L_EIP));
     // From here on L_RET holds all the block retired, earlier loop iterations included.
-    tail.push(Op.i32Const, 0);
-    append(tail, bin(Op.i32Add, get(L_DONE), get(L_RET)));
-    tail.push(Op.localTee, L_RET);
-    tail.push(Op.i32Store);
-    memarg(tail, mailbox + MailboxWord.Retired * 4);
+    store(MailboxWord.Retired, [...bin(Op.i32Add, get(L_DONE), get(L_RET)), Op.localTee, L_RET]);
     append(tail, get(L_FDESC));
     tail.push(Op.if, VOID);
     store(MailboxWord.Flags, bin(Op.i32And, get(L_FDESC), k(255)));
@@ -705,7 +708,7 @@ export class WasmBlockCompiler {
       tail.push(Op.i32Store);
       memarg(tail, regs + r * 4);
     }
-    if (this.#slot !== 0) this.#tailCall(tail);
+    if (this.#slot !== 0) this.#tailCall(tail, store);
     store(MailboxWord.Slot, k(this.#slot));
     append(tail, get(L_X));
     // The body as bytes: the prologue, the instructions, the epilogue.
@@ -722,25 +725,15 @@ export class WasmBlockCompiler {
    * link and no event poll is asked for, the chain's total and transfer count in the mailbox, then
    * a tail call of the linked block with the budget left. (One call site per block: the host
    * predicts where each block goes on to, as it cannot for the dispatcher's one call site.)
+   * `store` appends a mailbox store to `tail`.
    */
-  #tailCall(tail: number[]): void {
-    const { mailbox, links } = this.#layout;
-    const mb = (word: number): Code => {
-      const c = [...k(0), Op.i32Load];
-      memarg(c, mailbox + word * 4);
-      return c;
-    };
-    const store = (word: number, v: Code): void => {
-      tail.push(Op.i32Const, 0);
-      append(tail, v);
-      tail.push(Op.i32Store);
-      memarg(tail, mailbox + word * 4);
-    };
+  #tailCall(tail: number[], store: (word: number, v: Code) => void): void {
+    const mb = (word: number): Code => mailboxWord(this.#layout, word);
     append(tail, bin(Op.i32And, bin(Op.i32LtU, get(L_X), k(LINKS_PER_SLOT)), eqz(bin(Op.i32And, get(P_FL), k(2)))));
     tail.push(Op.if, VOID);
     const link = bin(Op.i32Shl, get(L_X), k(2));
     link.push(Op.i32Load);
-    memarg(link, links + this.#slot * LINKS_PER_SLOT * 4);
+    memarg(link, this.#layout.links + this.#slot * LINKS_PER_SLOT * 4);
     append(tail, link);
     tail.push(Op.localTee, L_A, Op.if, VOID);
     store(MailboxWord.Total, bin(Op.i32Add, mb(MailboxWord.Total), get(L_RET)));

@@ -6,12 +6,13 @@
  * JavaScript. (A block compiled for its slot follows a link itself, with a tail call, and
  * returns to the dispatcher only at other exits.) The engine makes the links (as it chains its
  * JavaScript blocks) and the hash entries, and reads the outcome from the mailbox: the last
- * slot, the instructions retired, the transfers made. Each block checks on entry that it may run (see {@link REFUSED}), so a link
- * never needs to be undone: a block dropped from the cache has its slot pointed at the refusing
- * function. The helpers evaluate, for blocks, the lazy flags the chain left in the mailbox.
+ * slot, the instructions retired, the transfers made. Each block checks on entry that it may
+ * run (see {@link REFUSED}), so a link never needs to be undone: a block dropped from the cache
+ * has its slot pointed at the refusing function. The helpers evaluate, for blocks, the lazy
+ * flags the chain left in the mailbox.
  */
-import { BLOCK_TYPE, FlagState, LINKS_PER_SLOT, MailboxWord, REFUSED, type WasmLayout } from './wasm-block-compiler.js';
-import { Op, VOID, bin, buildModule, eqz, get, k, load32, memarg, select, typeIndexOf, type Code, type ModuleSpec } from './wasm-module.js';
+import { BLOCK_TYPE, FlagState, LINKS_PER_SLOT, MailboxWord, REFUSED, mailboxWord, mailboxWrite, type WasmLayout } from './wasm-block-compiler.js';
+import { Op, VOID, bin, buildModule, eqz, get, k, memarg, select, typeIndexOf, type Code, type ModuleSpec } from './wasm-module.js';
 
 export { LINKS_PER_SLOT };
 
@@ -23,18 +24,6 @@ const P_BUDGET = 1;
 const P_FL = 2;
 
 const IMPORT_POLL = 0;
-
-/** The mailbox word `word`. */
-function mailboxWord(layout: WasmLayout, word: number): Code {
-  return load32(layout.mailbox + word * 4);
-}
-
-/** Stores `v` in the mailbox word `word`. */
-function mailboxWrite(layout: WasmLayout, word: number, v: Code): Code {
-  const c = [...k(0), ...v, Op.i32Store];
-  memarg(c, layout.mailbox + word * 4);
-  return c;
-}
 
 /** The i32 at `base + offset`. */
 function loadAt(base: Code, offset: number): Code {
