@@ -103,6 +103,22 @@ export const MailboxWord = {
  */
 export const LINKS_PER_SLOT = 32;
 
+/** Entries of the hash table of WebAssembly blocks by EIP (a power of two). */
+export const HASH_ENTRIES = 16_384;
+
+/** Bytes per hash table entry: EIP, mode key, slot (0: empty), unused. */
+export const HASH_ENTRY_BYTES = 16;
+
+/** The int32 index, in the hash table, of the entry for `eip` ({@link hashOffset} hashes alike). */
+export function hashEntry(eip: number): number {
+  return (((eip ^ (eip >>> 12)) & (HASH_ENTRIES - 1)) * HASH_ENTRY_BYTES) >>> 2;
+}
+
+/** The byte offset, in the hash table, of the entry for the EIP `eip` computes. */
+export function hashOffset(eip: Code): Code {
+  return bin(Op.i32Shl, bin(Op.i32And, bin(Op.i32Xor, eip, bin(Op.i32ShrU, eip, k(12))), k(HASH_ENTRIES - 1)), k(Math.log2(HASH_ENTRY_BYTES)));
+}
+
 /** The mailbox word `word` (for the blocks and the dispatcher). */
 export function mailboxWord(layout: WasmLayout, word: number): Code {
   return load32(layout.mailbox + word * 4);
@@ -487,12 +503,14 @@ export class WasmBlockCompiler {
    * instruction that crosses the page end is then decoded with them and run by the interpreter,
    * as the block's last instruction (see `#acrossPage`).
    *
-   * `slot`, when not 0, is the table slot the block will be installed in: an exit whose link the
-   * dispatcher has set ({@link WasmLayout.links}) then goes on to the linked block with a tail call
-   * through the table, as long as no event poll is asked for (bit 1 of `fl`), instead of
-   * returning to the dispatcher. The block adds its instructions to {@link MailboxWord.Total}
-   * and counts the transfer in {@link MailboxWord.Chained} first; the linked block checks on
-   * entry that it may run, as when the dispatcher calls it.
+   * `slot`, when not 0, is the table slot the block will be installed in: a direct exit whose
+   * link the dispatcher has set ({@link WasmLayout.links}), and an indirect exit (RET, JMP or CALL
+   * through a register or memory) to an EIP the hash table ({@link WasmLayout.hash}) holds for
+   * the block's mode key, then go on to the next block with a tail call through the table, as
+   * long as no event poll is asked for (bit 1 of `fl`), instead of returning to the dispatcher.
+   * The block adds its instructions to {@link MailboxWord.Total} and counts the transfer in
+   * {@link MailboxWord.Chained} or {@link MailboxWord.LookedUp} first, as the dispatcher would;
+   * the next block checks on entry that it may run, as when the dispatcher calls it.
    */
   compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number, nextPage?: Uint8Array, slot = 0): CompiledWasm | undefined {
     this.#slot = slot;
@@ -721,29 +739,59 @@ export class WasmBlockCompiler {
   }
 
   /**
-   * The epilogue's way on to a linked block (see {@link compile}'s `slot`): when exit `L_X` has a
-   * link and no event poll is asked for, the chain's total and transfer count in the mailbox, then
-   * a tail call of the linked block with the budget left. (One call site per block: the host
-   * predicts where each block goes on to, as it cannot for the dispatcher's one call site.)
-   * `store` appends a mailbox store to `tail`.
+   * The epilogue's way on to the next block (see {@link compile}'s `slot`) when no event poll is
+   * asked for: at a direct exit with a link, and at an indirect exit whose EIP the hash table
+   * holds for the block's mode key, the chain's total and transfer count go to the mailbox, then
+   * the next block is tail-called with the budget left. (One call site per block: the host
+   * predicts where each block goes on to, as it cannot for the dispatcher's one call site.) Exits
+   * past the first {@link LINKS_PER_SLOT} return to the dispatcher. `store` appends a mailbox
+   * store to `tail`.
    */
   #tailCall(tail: number[], store: (word: number, v: Code) => void): void {
     const mb = (word: number): Code => mailboxWord(this.#layout, word);
+    const { hash, links } = this.#layout;
+    const call = (counter: number): void => {
+      tail.push(Op.localGet, L_A, Op.if, VOID);
+      store(MailboxWord.Total, bin(Op.i32Add, mb(MailboxWord.Total), get(L_RET)));
+      store(counter, bin(Op.i32Add, mb(counter), k(1)));
+      append(tail, bin(Op.i32Sub, get(P_BUDGET), get(L_RET)));
+      append(tail, get(P_FL));
+      append(tail, get(L_A));
+      tail.push(Op.returnCallIndirect);
+      uleb(tail, BLOCK_TYPE_INDEX);
+      tail.push(0, Op.end);
+    };
+    let indirect = 0;
+    for (let x = 0; x < Math.min(this.#exits.length, LINKS_PER_SLOT); x++) if (this.#exits[x]!.kind === ExitKind.Indirect) indirect |= 1 << x;
     append(tail, bin(Op.i32And, bin(Op.i32LtU, get(L_X), k(LINKS_PER_SLOT)), eqz(bin(Op.i32And, get(P_FL), k(2)))));
     tail.push(Op.if, VOID);
+    if (indirect !== 0) {
+      // An indirect exit: the hash table's entry for the EIP, if it is for this mode key.
+      append(tail, bin(Op.i32And, bin(Op.i32ShrU, k(indirect), get(L_X)), k(1)));
+      tail.push(Op.if, VOID);
+      append(tail, hashOffset(get(L_EIP)));
+      tail.push(Op.localSet, L_E);
+      const field = (offset: number): Code => {
+        const c = [...get(L_E), Op.i32Load];
+        memarg(c, hash + offset);
+        return c;
+      };
+      append(tail, bin(Op.i32And, bin(Op.i32Eq, field(0), get(L_EIP)), bin(Op.i32Eq, field(4), k(this.#mode))));
+      tail.push(Op.if, VOID);
+      append(tail, field(8));
+      tail.push(Op.localSet, L_A);
+      call(MailboxWord.LookedUp);
+      tail.push(Op.end, Op.else);
+    }
+    // A direct exit: its link.
     const link = bin(Op.i32Shl, get(L_X), k(2));
     link.push(Op.i32Load);
-    memarg(link, this.#layout.links + this.#slot * LINKS_PER_SLOT * 4);
+    memarg(link, links + this.#slot * LINKS_PER_SLOT * 4);
     append(tail, link);
-    tail.push(Op.localTee, L_A, Op.if, VOID);
-    store(MailboxWord.Total, bin(Op.i32Add, mb(MailboxWord.Total), get(L_RET)));
-    store(MailboxWord.Chained, bin(Op.i32Add, mb(MailboxWord.Chained), k(1)));
-    append(tail, bin(Op.i32Sub, get(P_BUDGET), get(L_RET)));
-    append(tail, get(P_FL));
-    append(tail, get(L_A));
-    tail.push(Op.returnCallIndirect);
-    uleb(tail, BLOCK_TYPE_INDEX);
-    tail.push(0, Op.end, Op.end);
+    tail.push(Op.localSet, L_A);
+    call(MailboxWord.Chained);
+    if (indirect !== 0) tail.push(Op.end);
+    tail.push(Op.end);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -3,18 +3,18 @@
  * `run(slot, budget, fl, mode)`, that calls the block in table slot `slot` and then, as
  * long as the block it ran leaves through a linked exit (a link word in the arena) or to an EIP
  * its hash table holds, and no interrupt is waiting, the next block, without returning to
- * JavaScript. (A block compiled for its slot follows a link itself, with a tail call, and
- * returns to the dispatcher only at other exits.) The engine makes the links (as it chains its
+ * JavaScript. (A block compiled for its slot follows a link, or a hash entry at an indirect
+ * exit, itself, with a tail call, and returns to the dispatcher only at other exits.) The engine makes the links (as it chains its
  * JavaScript blocks) and the hash entries, and reads the outcome from the mailbox: the last
  * slot, the instructions retired, the transfers made. Each block checks on entry that it may
  * run (see {@link REFUSED}), so a link never needs to be undone: a block dropped from the cache
  * has its slot pointed at the refusing function. The helpers evaluate, for blocks, the lazy
  * flags the chain left in the mailbox.
  */
-import { BLOCK_TYPE, FlagState, LINKS_PER_SLOT, MailboxWord, REFUSED, mailboxWord, mailboxWrite, type WasmLayout } from './wasm-block-compiler.js';
+import { BLOCK_TYPE, FlagState, LINKS_PER_SLOT, MailboxWord, REFUSED, hashOffset, mailboxWord, mailboxWrite, type WasmLayout } from './wasm-block-compiler.js';
 import { Op, VOID, bin, buildModule, eqz, get, k, memarg, select, typeIndexOf, type Code, type ModuleSpec } from './wasm-module.js';
 
-export { LINKS_PER_SLOT };
+export { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, hashEntry } from './wasm-block-compiler.js';
 
 /** log2 of the bytes of one slot's link words. */
 const LINK_SHIFT = Math.log2(LINKS_PER_SLOT * 4);
@@ -30,17 +30,6 @@ function loadAt(base: Code, offset: number): Code {
   const c = [...base, Op.i32Load];
   memarg(c, offset);
   return c;
-}
-
-/** Entries of the dispatcher's hash table of blocks by EIP (a power of two). */
-export const HASH_ENTRIES = 16_384;
-
-/** Bytes per hash table entry: EIP, mode key, slot (0: empty), unused. */
-export const HASH_ENTRY_BYTES = 16;
-
-/** The int32 index, in the hash table, of the entry for `eip` (the dispatcher hashes alike). */
-export function hashEntry(eip: number): number {
-  return (((eip ^ (eip >>> 12)) & (HASH_ENTRIES - 1)) * HASH_ENTRY_BYTES) >>> 2;
 }
 
 /**
@@ -92,7 +81,7 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
   {
     // Not linked: the hash table, by EIP and mode key.
     b.push(...set(EIP, mb(MailboxWord.Eip)));
-    b.push(...set(H, bin(Op.i32Shl, bin(Op.i32And, bin(Op.i32Xor, get(EIP), bin(Op.i32ShrU, get(EIP), k(12))), k(HASH_ENTRIES - 1)), k(4))));
+    b.push(...set(H, hashOffset(get(EIP))));
     b.push(...bin(Op.i32Ne, at(get(H), layout.hash), get(EIP)), Op.brIf, 1);
     b.push(...bin(Op.i32Ne, at(get(H), layout.hash + 4), get(P_MODE)), Op.brIf, 1);
     b.push(...set(NEXT, at(get(H), layout.hash + 8)), ...eqz(get(NEXT)), Op.brIf, 1);

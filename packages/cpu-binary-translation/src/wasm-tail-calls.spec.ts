@@ -1,13 +1,14 @@
 /**
- * How a WebAssembly block compiled for its table slot goes on to a linked block: a tail call
- * through the table, with the chain's total and transfer count in the mailbox, unless an event
- * poll is asked for or the exit has no link. Two blocks run here outside a machine, called
- * straight from the test as the dispatcher would call the first.
+ * How a WebAssembly block compiled for its table slot goes on to the next block: a tail call
+ * through the table, with the chain's total and transfer count in the mailbox, at a direct exit
+ * with a link or an indirect exit whose EIP the hash table holds for the block's mode key, unless
+ * an event poll is asked for. Two blocks run here outside a machine, called straight from the
+ * test as the dispatcher would call the first.
  */
 import { WasmHostArena } from '@popek/core';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_HOST_PAGE, BLOCK_LAYOUT, CODE, compileWasmBlock, hasNasm } from '../test/support/rig.js';
-import { BLOCK_IMPORTS, LINKS_PER_SLOT, MailboxWord, REFUSED, blockModule, type CompiledWasm } from './wasm-block-compiler.js';
+import { BLOCK_IMPORTS, LINKS_PER_SLOT, MailboxWord, REFUSED, blockModule, hashEntry, type CompiledWasm } from './wasm-block-compiler.js';
 import { exportName, wasmHost } from './wasm-module.js';
 
 /** Block A at {@link CODE} (slot 1) adds to EAX and jumps to block B on the next page (slot 2), which adds EAX to EBX and jumps on. */
@@ -19,6 +20,12 @@ b:
     add ebx, eax
     jmp ${CODE + 0x2000}
 `;
+
+/** The same two blocks, A leaving through an indirect jump (to ECX, which {@link Chain.reset} points at B). */
+const INDIRECT = SOURCE.replace('jmp b', 'jmp ecx');
+
+/** The mode key the rig compiles blocks for (CPL 0, flat ES, SS and DS). */
+const MODE = 4 | 8 | 16;
 
 type Block = (budget: number, fl: number) => number;
 
@@ -33,10 +40,13 @@ interface Chain {
   readonly reg: (r: number) => number;
 }
 
-function chain(linked: boolean): Chain {
-  const compiledA = compileWasmBlock(SOURCE, undefined, { slot: 1 })!;
-  const compiledB = compileWasmBlock(SOURCE, undefined, { slot: 2, at: 0x1000 })!;
-  expect(compiledA.exits[0]!.target).toBe(CODE + 0x1000);
+/**
+ * Blocks A (slot 1) and B (slot 2) of `source`, A's exit 0 linked to B when `linked`, and the
+ * hash table's entry for B's EIP holding `hashed` (EIP, mode key, slot) when given.
+ */
+function chain(linked: boolean, source = SOURCE, hashed?: readonly [number, number, number]): Chain {
+  const compiledA = compileWasmBlock(source, undefined, { slot: 1 })!;
+  const compiledB = compileWasmBlock(source, undefined, { slot: 2, at: 0x1000 })!;
   const api = wasmHost!;
   const arena = new WasmHostArena();
   // The memory reaches past the layout's TLB entries for the two code pages.
@@ -57,17 +67,24 @@ function chain(linked: boolean): Chain {
   i32[(BLOCK_LAYOUT.tlb + (CODE >>> 12) * 4) >>> 2] = BLOCK_HOST_PAGE;
   i32[(BLOCK_LAYOUT.tlb + ((CODE >>> 12) + 1) * 4) >>> 2] = BLOCK_HOST_PAGE + 0x1000;
   i32[(BLOCK_LAYOUT.links >>> 2) + LINKS_PER_SLOT] = linked ? 2 : 0;
+  if (hashed !== undefined) i32.set(hashed, (BLOCK_LAYOUT.hash >>> 2) + hashEntry(CODE + 0x1000));
   const mailbox = (word: number): number => i32[(BLOCK_LAYOUT.mailbox >>> 2) + word]!;
   const reset = (): void => {
     i32.fill(0, BLOCK_LAYOUT.mailbox >>> 2, (BLOCK_LAYOUT.mailbox >>> 2) + 16);
     i32[(BLOCK_LAYOUT.mailbox >>> 2) + MailboxWord.Eip] = CODE;
     i32[BLOCK_LAYOUT.regs >>> 2] = 1;
+    i32[(BLOCK_LAYOUT.regs >>> 2) + 1] = CODE + 0x1000;
     i32[(BLOCK_LAYOUT.regs >>> 2) + 3] = 100;
   };
   return { a, i32, compiledA, compiledB, reset, mailbox, reg: (r) => i32[(BLOCK_LAYOUT.regs >>> 2) + r]! };
 }
 
 describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
+  it('compiles A with a direct exit to B, or an indirect one', () => {
+    expect(chain(true).compiledA.exits[0]).toEqual({ kind: 0, target: CODE + 0x1000 });
+    expect(chain(false, INDIRECT).compiledA.exits[0]).toEqual({ kind: 1, target: -1 });
+  });
+
   it('goes on to the linked block without returning, adding its instructions to the total and counting the transfer', () => {
     const c = chain(true);
     c.reset();
@@ -110,5 +127,41 @@ describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
     expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x1000);
     expect(c.mailbox(MailboxWord.Total)).toBe(c.compiledA.count);
     expect(c.mailbox(MailboxWord.Retired)).toBe(0);
+  });
+
+  it('goes on at an indirect exit to the block the hash table holds for the EIP and mode key, counting a lookup', () => {
+    const c = chain(false, INDIRECT, [CODE + 0x1000, MODE, 2]);
+    c.reset();
+    expect(c.a(1000, 0)).toBe(0);
+    expect(c.reg(0)).toBe(6);
+    expect(c.reg(3)).toBe(106);
+    expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x2000);
+    expect(c.mailbox(MailboxWord.Total)).toBe(c.compiledA.count);
+    expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledB.count);
+    expect(c.mailbox(MailboxWord.LookedUp)).toBe(1);
+    expect(c.mailbox(MailboxWord.Chained)).toBe(0);
+    expect(c.mailbox(MailboxWord.Slot)).toBe(2);
+  });
+
+  it('returns to the dispatcher at an indirect exit whose hash entry is for another EIP or mode key, or empty, or when an event poll is asked for', () => {
+    for (const [hashed, fl] of [
+      [[CODE + 0x1001, MODE, 2], 0],
+      [[CODE + 0x1000, MODE | 3, 2], 0],
+      [[CODE + 0x1000, MODE, 0], 0],
+      [[CODE + 0x1000, MODE, 2], 2],
+    ] as const) {
+      // A's exit 0 linked as well: an indirect exit does not follow the link.
+      const c = chain(true, INDIRECT, hashed);
+      c.reset();
+      expect(c.a(1000, fl)).toBe(0);
+      expect(c.reg(0)).toBe(6);
+      expect(c.reg(3)).toBe(100);
+      expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x1000);
+      expect(c.mailbox(MailboxWord.Total)).toBe(0);
+      expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledA.count);
+      expect(c.mailbox(MailboxWord.LookedUp)).toBe(0);
+      expect(c.mailbox(MailboxWord.Chained)).toBe(0);
+      expect(c.mailbox(MailboxWord.Slot)).toBe(1);
+    }
   });
 });
