@@ -8,10 +8,37 @@ import { seededRandom } from '@popek/testing';
 import { describe, expect, it } from 'vitest';
 import { CODE, WARMUP, archState, hasNasm, makeRig, regs, twin } from '../test/support/rig.js';
 import { coldEntry } from './translator.js';
+import { wasmHost } from './wasm-module.js';
 
 const STUBS = 3000;
 const STUB_BASE = 0x80000; // from the start of the image: the stubs go to 0x90000–0x9BB7F
 const ROUNDS = 5;
+
+/**
+ * Runs `body` counting the tables of functions the host's WebAssembly API makes meanwhile (the
+ * API's `Table` constructor is wrapped for the while).
+ */
+function countingTables(body: () => void): number {
+  const host = wasmHost as unknown as { Table: new (descriptor: object) => object } | undefined;
+  if (host === undefined) {
+    body();
+    return 0;
+  }
+  const Original = host.Table;
+  let made = 0;
+  host.Table = class extends Original {
+    constructor(descriptor: object) {
+      super(descriptor);
+      made++;
+    }
+  };
+  try {
+    body();
+  } finally {
+    host.Table = Original;
+  }
+  return made;
+}
 
 /** A deterministic permutation of 0..n-1 (Fisher–Yates over a seeded xorshift32). */
 function permutation(n: number, seed: number): number[] {
@@ -44,18 +71,20 @@ function program(): { source: string; expectedEax: number } {
 }
 
 describe.skipIf(!hasNasm)('binary translator: cache capacity', () => {
-  it('3000 blocks over a dozen pages with room for 256: right result, capacity flushes, never more than 256 cached', () => {
+  it('3000 blocks over a dozen pages with room for 256: right result, capacity flushes, never more than 256 cached, a new table of WebAssembly blocks at each flush', () => {
     const { source, expectedEax } = program();
     const { bt, ref } = twin((r) => r.load(source), { bt: { maxBlocks: 256 } });
     expect(ref.run()).toBe(SliceExit.Halted);
     expect(regs(ref).eax).toBe(expectedEax);
     const tr = bt.translator!;
     let maxCached = 0;
-    for (;;) {
-      const r = bt.cpu.runSlice(997);
-      maxCached = Math.max(maxCached, tr.cachedBlocks);
-      if (r === SliceExit.Halted) break;
-    }
+    const tables = countingTables(() => {
+      for (;;) {
+        const r = bt.cpu.runSlice(997);
+        maxCached = Math.max(maxCached, tr.cachedBlocks);
+        if (r === SliceExit.Halted) break;
+      }
+    });
     expect(regs(bt).eax).toBe(expectedEax);
     expect(archState(bt)).toEqual(archState(ref));
     expect(maxCached).toBeLessThanOrEqual(256);
@@ -66,6 +95,9 @@ describe.skipIf(!hasNasm)('binary translator: cache capacity', () => {
     expect(bt.metrics.value('bt.invalidations', { cause: 'capacity' })).toBeGreaterThanOrEqual(4);
     expect(bt.metrics.value('bt.translations')).toBeGreaterThan(4 * 256);
     expect(bt.metrics.value('bt.blocks_invalidated')).toBeGreaterThanOrEqual(4 * 256);
+    // The modules of dropped WebAssembly blocks go with their table (which the host would keep
+    // them alive with): one table from the first slice on, and a new one at every flush.
+    if (bt.metrics.value('bt.wasm.blocks') > 0) expect(tables).toBe(1 + bt.metrics.value('bt.invalidations', { cause: 'capacity' }));
   });
 
   it('blocks not yet hot do not fill the cache: 3000 blocks run five times each flush nothing', () => {
