@@ -79,6 +79,38 @@ function chain(linked: boolean, source = SOURCE, hashed?: readonly [number, numb
   return { a, i32, compiledA, compiledB, reset, mailbox, reg: (r) => i32[(BLOCK_LAYOUT.regs >>> 2) + r]! };
 }
 
+/**
+ * Expects A to have gone on to B with a tail call counted in mailbox word
+ * `counter` ({@link MailboxWord.Chained} or {@link MailboxWord.LookedUp}), and B to have returned
+ * its exit 0 (which has no link) to the caller of A.
+ */
+function expectWentOn(c: Chain, counter: number): void {
+  c.reset();
+  expect(c.a(1000, 0)).toBe(0);
+  expect(c.reg(0)).toBe(6);
+  expect(c.reg(3)).toBe(106);
+  expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x2000);
+  expect(c.mailbox(MailboxWord.Total)).toBe(c.compiledA.count);
+  expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledB.count);
+  expect(c.mailbox(counter)).toBe(1);
+  expect(c.mailbox(MailboxWord.Chained) + c.mailbox(MailboxWord.LookedUp)).toBe(1);
+  expect(c.mailbox(MailboxWord.Slot)).toBe(2);
+}
+
+/** Expects A (called with `fl`) to have returned its exit 0 to its caller, no transfer counted. */
+function expectReturned(c: Chain, fl: number): void {
+  c.reset();
+  expect(c.a(1000, fl)).toBe(0);
+  expect(c.reg(0)).toBe(6);
+  expect(c.reg(3)).toBe(100);
+  expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x1000);
+  expect(c.mailbox(MailboxWord.Total)).toBe(0);
+  expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledA.count);
+  expect(c.mailbox(MailboxWord.Chained)).toBe(0);
+  expect(c.mailbox(MailboxWord.LookedUp)).toBe(0);
+  expect(c.mailbox(MailboxWord.Slot)).toBe(1);
+}
+
 describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
   it('compiles A with a direct exit to B, or an indirect one', () => {
     expect(chain(true).compiledA.exits[0]).toEqual({ kind: 0, target: CODE + 0x1000 });
@@ -86,17 +118,7 @@ describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
   });
 
   it('goes on to the linked block without returning, adding its instructions to the total and counting the transfer', () => {
-    const c = chain(true);
-    c.reset();
-    // B's exit 0 has no link: B returns it to the caller of A.
-    expect(c.a(1000, 0)).toBe(0);
-    expect(c.reg(0)).toBe(6);
-    expect(c.reg(3)).toBe(106);
-    expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x2000);
-    expect(c.mailbox(MailboxWord.Total)).toBe(c.compiledA.count);
-    expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledB.count);
-    expect(c.mailbox(MailboxWord.Chained)).toBe(1);
-    expect(c.mailbox(MailboxWord.Slot)).toBe(2);
+    expectWentOn(chain(true), MailboxWord.Chained);
   });
 
   it('returns to the dispatcher at an exit without a link, or when an event poll is asked for', () => {
@@ -104,16 +126,7 @@ describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
       [false, 0],
       [true, 2],
     ] as const) {
-      const c = chain(linked);
-      c.reset();
-      expect(c.a(1000, fl)).toBe(0);
-      expect(c.reg(0)).toBe(6);
-      expect(c.reg(3)).toBe(100);
-      expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x1000);
-      expect(c.mailbox(MailboxWord.Total)).toBe(0);
-      expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledA.count);
-      expect(c.mailbox(MailboxWord.Chained)).toBe(0);
-      expect(c.mailbox(MailboxWord.Slot)).toBe(1);
+      expectReturned(chain(linked), fl);
     }
   });
 
@@ -130,17 +143,7 @@ describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
   });
 
   it('goes on at an indirect exit to the block the hash table holds for the EIP and mode key, counting a lookup', () => {
-    const c = chain(false, INDIRECT, [CODE + 0x1000, MODE, 2]);
-    c.reset();
-    expect(c.a(1000, 0)).toBe(0);
-    expect(c.reg(0)).toBe(6);
-    expect(c.reg(3)).toBe(106);
-    expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x2000);
-    expect(c.mailbox(MailboxWord.Total)).toBe(c.compiledA.count);
-    expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledB.count);
-    expect(c.mailbox(MailboxWord.LookedUp)).toBe(1);
-    expect(c.mailbox(MailboxWord.Chained)).toBe(0);
-    expect(c.mailbox(MailboxWord.Slot)).toBe(2);
+    expectWentOn(chain(false, INDIRECT, [CODE + 0x1000, MODE, 2]), MailboxWord.LookedUp);
   });
 
   it('returns to the dispatcher at an indirect exit whose hash entry is for another EIP or mode key, or empty, or when an event poll is asked for', () => {
@@ -151,17 +154,7 @@ describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
       [[CODE + 0x1000, MODE, 2], 2],
     ] as const) {
       // A's exit 0 linked as well: an indirect exit does not follow the link.
-      const c = chain(true, INDIRECT, hashed);
-      c.reset();
-      expect(c.a(1000, fl)).toBe(0);
-      expect(c.reg(0)).toBe(6);
-      expect(c.reg(3)).toBe(100);
-      expect(c.mailbox(MailboxWord.Eip)).toBe(CODE + 0x1000);
-      expect(c.mailbox(MailboxWord.Total)).toBe(0);
-      expect(c.mailbox(MailboxWord.Retired)).toBe(c.compiledA.count);
-      expect(c.mailbox(MailboxWord.LookedUp)).toBe(0);
-      expect(c.mailbox(MailboxWord.Chained)).toBe(0);
-      expect(c.mailbox(MailboxWord.Slot)).toBe(1);
+      expectReturned(chain(true, INDIRECT, hashed), fl);
     }
   });
 });
