@@ -32,7 +32,7 @@ import { TlbFlag } from '@popek/mmu';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, newInBlock, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
-import { I32, Op, VOID, bin, buildModule, eqz, get, k, load32, memarg, select, typeIndexOf, uleb, type Code, type FunctionSpec } from './wasm-module.js';
+import { I32, Op, VOID, bin, buildModule, eqz, get, k, load32, loadAt, memarg, select, typeIndexOf, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
 export interface WasmLayout {
@@ -93,7 +93,10 @@ export const MailboxWord = {
    * tail call, or the dispatcher following the link of a block that returned.
    */
   Chained: 12,
-  /** Transfers the dispatcher made through its hash table, without returning. */
+  /**
+   * Transfers from block to block through the hash table, without returning to the engine: a
+   * block's tail call at an indirect exit, or the dispatcher's lookup after a block returned.
+   */
   LookedUp: 13,
 } as const;
 
@@ -656,13 +659,11 @@ export class WasmBlockCompiler {
 
   #assemble(count: number): FunctionSpec {
     const head: number[] = [];
-    const { regs, mailbox, tlb } = this.#layout;
+    const { regs, tlb } = this.#layout;
     // Entered by the dispatcher (or the engine): refuse unless the budget holds the block, EIP is
     // its start and its page is still mapped, executable, at the host page it was compiled from.
-    const tlbEntry = [...k(0), Op.i32Load];
-    memarg(tlbEntry, tlb + (this.#start >>> 12) * 4);
-    const eipNow = [...k(0), Op.i32Load];
-    memarg(eipNow, mailbox + MailboxWord.Eip * 4);
+    const tlbEntry = load32(tlb + (this.#start >>> 12) * 4);
+    const eipNow = mailboxWord(this.#layout, MailboxWord.Eip);
     append(
       head,
       anyOf([
@@ -671,8 +672,7 @@ export class WasmBlockCompiler {
         bin(Op.i32Ne, bin(Op.i32And, tlbEntry, k(0x7fff_f000 | this.#exFlag)), k(this.#hostPage | this.#exFlag)),
       ]),
     );
-    head.push(Op.i32Const, 0, Op.i32Const, 0, Op.i32Store);
-    memarg(head, mailbox + MailboxWord.Retired * 4);
+    append(head, mailboxWrite(this.#layout, MailboxWord.Retired, k(0)));
     append(head, k(REFUSED));
     head.push(Op.return, Op.end);
     // A register the block writes is loaded too: an exit before the write stores it back.
@@ -771,11 +771,7 @@ export class WasmBlockCompiler {
       tail.push(Op.if, VOID);
       append(tail, hashOffset(get(L_EIP)));
       tail.push(Op.localSet, L_E);
-      const field = (offset: number): Code => {
-        const c = [...get(L_E), Op.i32Load];
-        memarg(c, hash + offset);
-        return c;
-      };
+      const field = (offset: number): Code => loadAt(get(L_E), hash + offset);
       append(tail, bin(Op.i32And, bin(Op.i32Eq, field(0), get(L_EIP)), bin(Op.i32Eq, field(4), k(this.#mode))));
       tail.push(Op.if, VOID);
       append(tail, field(8));
@@ -784,10 +780,7 @@ export class WasmBlockCompiler {
       tail.push(Op.end, Op.else);
     }
     // A direct exit: its link.
-    const link = bin(Op.i32Shl, get(L_X), k(2));
-    link.push(Op.i32Load);
-    memarg(link, links + this.#slot * LINKS_PER_SLOT * 4);
-    append(tail, link);
+    append(tail, loadAt(bin(Op.i32Shl, get(L_X), k(2)), links + this.#slot * LINKS_PER_SLOT * 4));
     tail.push(Op.localSet, L_A);
     call(MailboxWord.Chained);
     if (indirect !== 0) tail.push(Op.end);
@@ -1500,11 +1493,7 @@ export class WasmBlockCompiler {
     const go = this.#temp();
     this.#out.push(Op.localSet);
     uleb(this.#out, go);
-    for (let r = 0; r < 8; r++) {
-      const c = [...k(0), Op.i32Load];
-      memarg(c, regs + r * 4);
-      this.#set(L_REG + r, c);
-    }
+    for (let r = 0; r < 8; r++) this.#set(L_REG + r, load32(regs + r * 4));
     // The flags are the CPU's now: later readers ask through the helpers.
     this.#dropProducer();
     if (transfersControl(insn)) {
@@ -1521,9 +1510,7 @@ export class WasmBlockCompiler {
    * the mailbox (no producer: the flags are the CPU's).
    */
   #leave(): void {
-    const eip = [...k(0), Op.i32Load];
-    memarg(eip, this.#layout.mailbox + MailboxWord.Eip * 4);
-    this.#toEpilogue(eip, this.#k + 1, LEFT);
+    this.#toEpilogue(mailboxWord(this.#layout, MailboxWord.Eip), this.#k + 1, LEFT);
   }
 
   #inline(index: number, osz: number): void {

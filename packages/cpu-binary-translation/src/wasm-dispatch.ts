@@ -4,15 +4,15 @@
  * long as the block it ran leaves through a linked exit (a link word in the arena) or to an EIP
  * its hash table holds, and no interrupt is waiting, the next block, without returning to
  * JavaScript. (A block compiled for its slot follows a link, or a hash entry at an indirect
- * exit, itself, with a tail call, and returns to the dispatcher only at other exits.) The engine makes the links (as it chains its
- * JavaScript blocks) and the hash entries, and reads the outcome from the mailbox: the last
- * slot, the instructions retired, the transfers made. Each block checks on entry that it may
- * run (see {@link REFUSED}), so a link never needs to be undone: a block dropped from the cache
- * has its slot pointed at the refusing function. The helpers evaluate, for blocks, the lazy
- * flags the chain left in the mailbox.
+ * exit, itself, with a tail call, and returns to the dispatcher only at other exits.) The engine
+ * makes the links (as it chains its JavaScript blocks) and the hash entries, and reads the
+ * outcome from the mailbox: the last slot, the instructions retired, the transfers made. Each
+ * block checks on entry that it may run (see {@link REFUSED}), so a link never needs to be
+ * undone: a block dropped from the cache has its slot pointed at the refusing function. The
+ * helpers evaluate, for blocks, the lazy flags the chain left in the mailbox.
  */
 import { BLOCK_TYPE, FlagState, LINKS_PER_SLOT, MailboxWord, REFUSED, hashOffset, mailboxWord, mailboxWrite, type WasmLayout } from './wasm-block-compiler.js';
-import { Op, VOID, bin, buildModule, eqz, get, k, memarg, select, typeIndexOf, type Code, type ModuleSpec } from './wasm-module.js';
+import { Op, VOID, bin, buildModule, eqz, get, k, loadAt, memarg, select, typeIndexOf, type Code, type ModuleSpec } from './wasm-module.js';
 
 export { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, hashEntry } from './wasm-block-compiler.js';
 
@@ -24,13 +24,6 @@ const P_BUDGET = 1;
 const P_FL = 2;
 
 const IMPORT_POLL = 0;
-
-/** The i32 at `base + offset`. */
-function loadAt(base: Code, offset: number): Code {
-  const c = [...base, Op.i32Load];
-  memarg(c, offset);
-  return c;
-}
 
 /**
  * The dispatcher module: imports `e.m`, `e.t` (the block table) and `e.poll`; exports one

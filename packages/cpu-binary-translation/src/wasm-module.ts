@@ -360,8 +360,13 @@ export function select(a: Code, b: Code, cond: Code): Code {
 
 /** The i32 at the constant address `address`. */
 export function load32(address: number): Code {
-  const c = [...k(0), Op.i32Load, 0];
-  uleb(c, address);
+  return loadAt(k(0), address);
+}
+
+/** The i32 at `base + offset` (`base` computes the variable part, `offset` is the immediate). */
+export function loadAt(base: Code, offset: number): Code {
+  const c = [...base, Op.i32Load];
+  memarg(c, offset);
   return c;
 }
 

@@ -7,7 +7,7 @@
  */
 import { WasmHostArena } from '@popek/core';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_HOST_PAGE, BLOCK_LAYOUT, CODE, compileWasmBlock, hasNasm } from '../test/support/rig.js';
+import { BLOCK_HOST_PAGE, BLOCK_LAYOUT, BLOCK_MODE, CODE, compileWasmBlock, hasNasm } from '../test/support/rig.js';
 import { BLOCK_IMPORTS, LINKS_PER_SLOT, MailboxWord, REFUSED, blockModule, hashEntry, type CompiledWasm } from './wasm-block-compiler.js';
 import { exportName, wasmHost } from './wasm-module.js';
 
@@ -23,9 +23,6 @@ b:
 
 /** The same two blocks, A leaving through an indirect jump (to ECX, which {@link Chain.reset} points at B). */
 const INDIRECT = SOURCE.replace('jmp b', 'jmp ecx');
-
-/** The mode key the rig compiles blocks for (CPL 0, flat ES, SS and DS). */
-const MODE = 4 | 8 | 16;
 
 type Block = (budget: number, fl: number) => number;
 
@@ -143,15 +140,15 @@ describe.skipIf(!hasNasm)('tail calls between WebAssembly blocks', () => {
   });
 
   it('goes on at an indirect exit to the block the hash table holds for the EIP and mode key, counting a lookup', () => {
-    expectWentOn(chain(false, INDIRECT, [CODE + 0x1000, MODE, 2]), MailboxWord.LookedUp);
+    expectWentOn(chain(false, INDIRECT, [CODE + 0x1000, BLOCK_MODE, 2]), MailboxWord.LookedUp);
   });
 
   it('returns to the dispatcher at an indirect exit whose hash entry is for another EIP or mode key, or empty, or when an event poll is asked for', () => {
     for (const [hashed, fl] of [
-      [[CODE + 0x1001, MODE, 2], 0],
-      [[CODE + 0x1000, MODE | 3, 2], 0],
-      [[CODE + 0x1000, MODE, 0], 0],
-      [[CODE + 0x1000, MODE, 2], 2],
+      [[CODE + 0x1001, BLOCK_MODE, 2], 0],
+      [[CODE + 0x1000, BLOCK_MODE | 3, 2], 0],
+      [[CODE + 0x1000, BLOCK_MODE, 0], 0],
+      [[CODE + 0x1000, BLOCK_MODE, 2], 2],
     ] as const) {
       // A's exit 0 linked as well: an indirect exit does not follow the link.
       expectReturned(chain(true, INDIRECT, hashed), fl);

@@ -18,6 +18,7 @@ import { DirectStrategy, Mmu } from '@popek/mmu';
 import { enterFlatRing0, writeFlatGdt } from '../../../cpu-x86/test/support/flat-kernel.js';
 import { makeCpu, type TestCpu } from '../../../cpu-x86/test/support/machine.js';
 import { assemble } from '../../../cpu-x86/test/support/nasm.js';
+import { ModeBit } from '../../src/block-compiler.js';
 import { BinaryTranslationMode } from '../../src/bt-mode.js';
 import { BinaryTranslator, type BinaryTranslationOptions } from '../../src/translator.js';
 import { WasmBlockCompiler, type CompiledWasm, type WasmLayout } from '../../src/wasm-block-compiler.js';
@@ -415,19 +416,22 @@ export const WARMUP = `
 /** An arena layout for compiling WebAssembly blocks outside a machine (the offsets are arbitrary). */
 export const BLOCK_LAYOUT: WasmLayout = { tlb: 0x100000, ram: 0x1000_0000, regs: 0x1000, segments: 0x2000, mailbox: 0x3000, links: 0x4000, hash: 0x8000, direct: 0x9000, maximumPages: 65536 };
 
+/** The mode key {@link compileWasmBlock} compiles blocks for: CPL 0, flat ES, SS and DS. */
+export const BLOCK_MODE = ModeBit.FlatEs | ModeBit.FlatSs | ModeBit.FlatDs;
+
 /**
  * Assembles `source` at {@link CODE} and compiles the WebAssembly block at its start (or `at`
  * bytes on), in flat ring-0 mode, with the engine's visit counts `visits` (none: blocks follow
  * the fall-through); undefined when the backend does not take its first instruction. The block
- * is compiled for table slot `slot` (0: none); the host offset of {@link CODE}'s page is
- * {@link BLOCK_HOST_PAGE}, the next page's follows it.
+ * is compiled for mode key {@link BLOCK_MODE} and table slot `slot` (0: none); the host offset
+ * of {@link CODE}'s page is {@link BLOCK_HOST_PAGE}, the next page's follows it.
  */
 export function compileWasmBlock(source: string, visits?: (eip: number) => number, where: { slot?: number; at?: number } = {}): CompiledWasm | undefined {
   const page = new Uint8Array(8192);
   page.set(assemble(`bits 32\norg ${CODE}\n${source}\n`));
   const at = where.at ?? 0;
   const base = at & ~0xfff;
-  return new WasmBlockCompiler(BLOCK_LAYOUT, visits).compile(page.subarray(base), at - base, CODE + at, 4 | 8 | 16, BLOCK_HOST_PAGE + base, 0, undefined, where.slot ?? 0);
+  return new WasmBlockCompiler(BLOCK_LAYOUT, visits).compile(page.subarray(base), at - base, CODE + at, BLOCK_MODE, BLOCK_HOST_PAGE + base, 0, undefined, where.slot ?? 0);
 }
 
 /** The host offset of the page of {@link CODE} for the blocks {@link compileWasmBlock} compiles. */
