@@ -237,7 +237,18 @@ const L_FB = 20;
 const L_FR = 21;
 const L_FC = 22;
 const L_FO = 23;
-const FIRST_TEMP = 24;
+/**
+ * Host offsets of accesses whose page checks later accesses on the same path reuse (see
+ * {@link CheckedPage}).
+ */
+const L_PAGE = 24;
+const PAGE_SLOTS = 8;
+const FIRST_TEMP = L_PAGE + PAGE_SLOTS;
+/**
+ * The widest range of bytes one page check covers (see {@link PageCheck}): the wider, the likelier
+ * that an access's neighbours straddle a page end and the block leaves before it.
+ */
+const MAX_CHECK_SPAN = 256;
 
 /**
  * What an inline access does ({@link WasmBlockCompiler}'s `#access`): data reads and writes
@@ -254,6 +265,11 @@ const DS = 3;
 
 /** After the bail-out of an access (see `#accessHead`): `end`, then the host offset in `L_O`. */
 const ACCESS_TAIL: readonly number[] = [Op.end, ...bin(Op.i32Or, bin(Op.i32And, get(L_E), k(-4096)), bin(Op.i32And, get(L_A), k(4095))), Op.localSet, L_O];
+
+/** The parts of `[ESP + disp]`. */
+function stackTop(disp: number): AddressParts {
+  return { base: 4, index: -1, scale: 0, disp };
+}
 
 /** The bytes of `#accessHead` by layout (compilers come and go, one per block). */
 const ACCESS_HEADS = new WeakMap<WasmLayout, Map<number, readonly number[]>>();
@@ -282,6 +298,67 @@ interface RmOperand {
   readonly reg: number;
   readonly ea: Code;
   readonly seg: number;
+  /** What the offset is made of, when it is `base + (index << scale) + disp` (see {@link CheckedPage}). */
+  readonly parts?: AddressParts;
+}
+
+/** An offset `base + (index << scale) + disp`; -1 for a register that is not there. */
+interface AddressParts {
+  readonly base: number;
+  readonly index: number;
+  readonly scale: number;
+  readonly disp: number;
+}
+
+/**
+ * What the TLB check of an access whose page later accesses stand on (see {@link CheckedPage})
+ * verifies: that the bytes `lo` to `hi` (from the access's address; `lo` <= 0 < `hi`) are on one
+ * page whose TLB entry has the flags `mask`. Each later access widens it to cover its own bytes
+ * and permissions, rewriting the check's constants (padded to five bytes, at `loAt`, `spanAt` and
+ * `maskAt` in the code) in place; the later access itself is then made with no check at all.
+ * When the check fails the block leaves before the first access, and the interpreter makes it.
+ */
+interface PageCheck {
+  lo: number;
+  hi: number;
+  mask: number;
+  readonly loAt: number;
+  readonly spanAt: number;
+  readonly maskAt: number;
+}
+
+/**
+ * An access earlier on the block's path whose TLB check a later access may stand on: the later
+ * one, made of the same registers with no write to them in between (a constant added to one, as
+ * PUSH and POP add to ESP, is taken into account), is a known distance `delta` away; once the
+ * earlier access's check covers its bytes and permissions too, its host offset is the earlier
+ * one's plus `delta`. Nothing on a path changes the TLB but a call to the interpreter, after
+ * which the compiler forgets every page; the loop back to the block's start reaches code
+ * compiled with none known; the other side of a branch starts with what the compiler knew at the
+ * branch (a check widened on one side stays wide: the block only leaves more often).
+ */
+interface CheckedPage {
+  readonly base: number;
+  readonly index: number;
+  readonly scale: number;
+  /** The registers' versions when the access was made (see `WasmBlockCompiler.#regVersion`). */
+  readonly baseVersion: number;
+  readonly indexVersion: number;
+  /** The constants added to the registers until then (see `WasmBlockCompiler.#regShift`). */
+  readonly baseShift: number;
+  readonly indexShift: number;
+  readonly disp: number;
+  readonly check: PageCheck;
+  /** The slot whose local holds its host offset. */
+  readonly slot: number;
+}
+
+/** The compiler's knowledge of registers and checked pages at one point of a path. */
+interface PageState {
+  readonly pages: readonly (CheckedPage | undefined)[];
+  readonly versions: readonly number[];
+  readonly shifts: readonly number[];
+  readonly nextSlot: number;
 }
 
 /**
@@ -480,6 +557,17 @@ export class WasmBlockCompiler {
   #deadBroken = false;
   /** Rotates whose flags were left out. */
   #deadRotates = 0;
+  /** Checked pages by slot (see {@link CheckedPage}). */
+  #pages: (CheckedPage | undefined)[] = new Array<CheckedPage | undefined>(PAGE_SLOTS).fill(undefined);
+  /** The slot the next checked page takes when none is free. */
+  #nextSlot = 0;
+  /** Per register, a number that changes at every write of it but those that add a constant. */
+  #regVersion: number[] = [0, 1, 2, 3, 4, 5, 6, 7];
+  #versions = 8;
+  /** Per register, the sum of the constants added to it since its version changed. */
+  #regShift: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /** The nesting depth of the current instruction's start: the path's straight line. */
+  #lineDepth = 0;
 
   /**
    * @param layout - where the TLB, RAM, registers and mailbox are in the arena
@@ -642,6 +730,7 @@ export class WasmBlockCompiler {
     const deadUntil = this.#deadUntil;
     const visited = this.#visited;
     const limit = this.#limit;
+    const pages = this.#pageState();
     this.#visited = new Set(visited);
     this.#limit = this.#total + ((limit - this.#total) >> 1);
     this.#path(pc - this.#pageBase, pc, retired);
@@ -653,6 +742,7 @@ export class WasmBlockCompiler {
     this.#deadUntil = deadUntil;
     this.#visited = visited;
     this.#limit = limit;
+    this.#restorePages(pages);
     this.#ended = false;
     this.#redirected = false;
   }
@@ -1198,7 +1288,7 @@ export class WasmBlockCompiler {
       const offset = this.#temp();
       this.#set(offset, this.#reg(reg, 4));
       this.#set(bit, bin(Op.i32And, get(offset), k(31)));
-      if (rm.reg < 0) at = { ...rm, ea: bin(Op.i32Add, rm.ea, bin(Op.i32Shl, bin(Op.i32ShrS, get(offset), k(5)), k(2))) };
+      if (rm.reg < 0) at = { reg: -1, ea: bin(Op.i32Add, rm.ea, bin(Op.i32Shl, bin(Op.i32ShrS, get(offset), k(5)), k(2))), seg: rm.seg };
     }
     // Called once the operand is read (an access that bails out leaves before it, with the old flags).
     const apply = (v: Code): number => {
@@ -1274,7 +1364,7 @@ export class WasmBlockCompiler {
     if (f.base >= 0) add(this.#regCode(f.base));
     if (f.index >= 0) add(f.scale === 0 ? this.#regCode(f.index) : bin(Op.i32Shl, this.#regCode(f.index), k(f.scale)));
     if (f.disp !== 0 || ea === undefined) add(k(f.disp));
-    return { reg: f.reg, rm: { reg: -1, ea: ea!, seg: f.seg } };
+    return { reg: f.reg, rm: { reg: -1, ea: ea!, seg: f.seg, parts: { base: f.base, index: f.index, scale: f.scale, disp: f.disp | 0 } } };
   }
 
   #flat(seg: number): boolean {
@@ -1298,6 +1388,9 @@ export class WasmBlockCompiler {
   }
 
   #setReg(r: number, size: number, v: Code): void {
+    const whole = size === 1 && r >= 4 ? r - 4 : r;
+    this.#regVersion[whole] = this.#versions++;
+    this.#regShift[whole] = 0;
     if (size === 4) {
       this.#written |= 1 << r;
       this.#used |= 1 << r;
@@ -1320,6 +1413,137 @@ export class WasmBlockCompiler {
    * (before the instruction changed anything) when the access cannot be made inline.
    */
   #access(rm: RmOperand, size: number, perms: readonly number[]): void {
+    let want = 0;
+    for (const p of perms) want |= p === RD ? this.#rdFlag : this.#wrFlag;
+    const parts = rm.parts !== undefined && this.#flat(rm.seg) ? rm.parts : undefined;
+    const known = parts === undefined ? undefined : this.#knownPage(parts, size);
+    if (known !== undefined) {
+      const { page, delta } = known;
+      const c = page.check;
+      c.lo = Math.min(c.lo, delta);
+      c.hi = Math.max(c.hi, delta + size);
+      c.mask |= want;
+      this.#patch(c.loAt, c.lo);
+      this.#patch(c.spanAt, 4096 - (c.hi - c.lo));
+      this.#patch(c.maskAt, c.mask);
+      const local = L_PAGE + page.slot;
+      this.#set(L_O, delta === 0 ? get(local) : bin(Op.i32Add, get(local), k(delta)));
+      return;
+    }
+    // Only an access on the path's straight line is made whenever later ones are.
+    if (parts === undefined || this.#depth !== this.#lineDepth) {
+      this.#checkedAccess(rm, size, want);
+      return;
+    }
+    // The TLB path with its constants patchable: `L_E` = the entry; leave unless
+    // (L_E & mask) == mask and (L_A & 4095) + lo <= 4096 - (hi - lo); the host offset.
+    this.#set(L_A, rm.ea);
+    const h = bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2));
+    h.push(Op.i32Load);
+    memarg(h, this.#layout.tlb);
+    this.#emit(h);
+    this.#out.push(Op.localSet, L_E);
+    this.#setEnd = this.#out.length;
+    this.#setLocal = L_E;
+    const out = this.#out;
+    // block block; br_if 0 when ~L_E & mask; br_if 0 when (L_A & 4095) + lo >u 4096 - span; br 1; end
+    out.push(Op.block, VOID, Op.block, VOID, Op.localGet, L_E, Op.i32Const, 0x7f, Op.i32Xor);
+    const maskAt = this.#padded(want);
+    out.push(Op.i32And, Op.brIf, 0);
+    append(out, bin(Op.i32And, get(L_A), k(4095)));
+    const loAt = this.#padded(0);
+    out.push(Op.i32Add);
+    const spanAt = this.#padded(4096 - size);
+    out.push(Op.i32GtU, Op.brIf, 0, Op.br, 1, Op.end);
+    this.#depth++;
+    this.#bail();
+    this.#depth--;
+    append(out, ACCESS_TAIL);
+    this.#setEnd = out.length;
+    this.#setLocal = L_O;
+    this.#remember(parts, { lo: 0, hi: size, mask: want, loAt, spanAt, maskAt });
+  }
+
+  /** `i32.const v` with `v` in five bytes, which {@link #patch} may rewrite; returns where they are. */
+  #padded(v: number): number {
+    const out = this.#out;
+    out.push(Op.i32Const);
+    const at = out.length;
+    out.push(0, 0, 0, 0, 0);
+    this.#patch(at, v);
+    return at;
+  }
+
+  /** Writes `v` as a five-byte signed LEB128 at `at` (see {@link #padded}). */
+  #patch(at: number, v: number): void {
+    const out = this.#out;
+    for (let i = 0; i < 4; i++) out[at + i] = ((v >> (7 * i)) & 0x7f) | 0x80;
+    out[at + 4] = (v >> 28) & 0x7f;
+  }
+
+  /**
+   * A checked page that an access of `size` bytes at `parts` may stand on, and its distance from
+   * it; undefined when there is none, or when covering the access would make its check too wide.
+   */
+  #knownPage(parts: AddressParts, size: number): { page: CheckedPage; delta: number } | undefined {
+    for (const page of this.#pages) {
+      if (page === undefined || page.base !== parts.base || page.index !== parts.index || page.scale !== parts.scale || this.#stale(page)) continue;
+      const baseShift = parts.base >= 0 ? this.#regShift[parts.base]! - page.baseShift : 0;
+      const indexShift = parts.index >= 0 ? (this.#regShift[parts.index]! - page.indexShift) << parts.scale : 0;
+      const delta = (parts.disp + baseShift + indexShift - page.disp) | 0;
+      const c = page.check;
+      if (Math.max(c.hi, delta + size) - Math.min(c.lo, delta) <= MAX_CHECK_SPAN) return { page, delta };
+    }
+    return undefined;
+  }
+
+  /** Whether a register of the page's access was written since (other than by adding a constant). */
+  #stale(page: CheckedPage): boolean {
+    return (page.base >= 0 && this.#regVersion[page.base] !== page.baseVersion) || (page.index >= 0 && this.#regVersion[page.index] !== page.indexVersion);
+  }
+
+  /** Keeps the page of the access just checked (its host offset in `L_O`) for later accesses. */
+  #remember(parts: AddressParts, check: PageCheck): void {
+    let slot = this.#pages.findIndex((p) => p === undefined || this.#stale(p));
+    if (slot < 0) {
+      slot = this.#nextSlot;
+      this.#nextSlot = (slot + 1) % PAGE_SLOTS;
+    }
+    const { base, index, scale, disp } = parts;
+    this.#pages[slot] = {
+      base,
+      index,
+      scale,
+      baseVersion: base >= 0 ? this.#regVersion[base]! : 0,
+      indexVersion: index >= 0 ? this.#regVersion[index]! : 0,
+      baseShift: base >= 0 ? this.#regShift[base]! : 0,
+      indexShift: index >= 0 ? this.#regShift[index]! : 0,
+      disp,
+      check,
+      slot,
+    };
+    this.#set(L_PAGE + slot, get(L_O));
+  }
+
+  #pageState(): PageState {
+    return { pages: [...this.#pages], versions: [...this.#regVersion], shifts: [...this.#regShift], nextSlot: this.#nextSlot };
+  }
+
+  #restorePages(state: PageState): void {
+    this.#pages = [...state.pages];
+    this.#regVersion = [...state.versions];
+    this.#regShift = [...state.shifts];
+    this.#nextSlot = state.nextSlot;
+  }
+
+  #forgetPages(): void {
+    this.#pages.fill(undefined);
+  }
+
+  /**
+   * The full TLB path of {@link #access}: leaves the host offset in `L_O`, or bails out.
+   */
+  #checkedAccess(rm: RmOperand, size: number, want: number): void {
     this.#set(L_A, rm.ea);
     if (!this.#flat(rm.seg)) {
       // The segment's offset window (the CPU keeps it in the arena as doubles), then its base.
@@ -1332,7 +1556,7 @@ export class WasmBlockCompiler {
       };
       const off = [...get(L_A), 0xb8 /* f64.convert_i32_u */];
       const end = size === 1 ? off : [...off, 0x44 /* f64.const */, ...f64Bytes(size - 1), 0xa0 /* f64.add */];
-      const hi = perms.includes(WR) ? seg + 120 : seg + 72;
+      const hi = (want & this.#wrFlag) !== 0 ? seg + 120 : seg + 72;
       this.#ifAny([bin(0x63 /* f64.lt */, off, f64(seg + 24 + s * 8)), bin(0x64 /* f64.gt */, end, f64(hi + s * 8))], () => this.#bail());
       const base = [...k(0), Op.i32Load, 0];
       uleb(base, seg + s * 4);
@@ -1340,8 +1564,6 @@ export class WasmBlockCompiler {
     }
     // The bytes around the bail-out depend only on the layout, the size and the permissions
     // (this runs for most instructions a block holds: they are written, not built).
-    let want = 0;
-    for (const p of perms) want |= p === RD ? this.#rdFlag : this.#wrFlag;
     const out = this.#out;
     this.#emit(this.#accessHead(want, size));
     this.#depth++;
@@ -1423,8 +1645,17 @@ export class WasmBlockCompiler {
   #push32(v: Code): void {
     const t = this.#temp();
     this.#set(t, bin(Op.i32Sub, this.#regCode(4), k(4)));
-    this.#store({ reg: -1, ea: get(t), seg: SS }, 4, v);
-    this.#setReg(4, 4, get(t));
+    this.#store({ reg: -1, ea: get(t), seg: SS, parts: stackTop(-4) }, 4, v);
+    this.#addToReg(4, -4, get(t));
+  }
+
+  /** `r = v`, where `v` is `r + c`: accesses made of `r` keep their checked pages. */
+  #addToReg(r: number, c: number, v: Code): void {
+    const version = this.#regVersion[r]!;
+    const shift = this.#regShift[r]!;
+    this.#setReg(r, 4, v);
+    this.#regVersion[r] = version;
+    this.#regShift[r] = (shift + c) | 0;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1443,6 +1674,8 @@ export class WasmBlockCompiler {
     const simple = form !== undefined && form.implemented && insn.addrsize32 && !insn.lock && (insn.rep === 0 || pause);
     if (!simple) return this.#viaInterpreter();
     this.#locals = FIRST_TEMP;
+    this.#lineDepth = this.#depth;
+    const pages = this.#pageState();
     const mark = this.#out.length;
     const producer = this.#producer;
     const written = this.#written;
@@ -1465,6 +1698,7 @@ export class WasmBlockCompiler {
       this.#ended = false;
       this.#redirected = false;
       this.#depth = depth;
+      this.#restorePages(pages);
       return this.#viaInterpreter();
     }
   }
@@ -1494,6 +1728,8 @@ export class WasmBlockCompiler {
     this.#out.push(Op.localSet);
     uleb(this.#out, go);
     for (let r = 0; r < 8; r++) this.#set(L_REG + r, load32(regs + r * 4));
+    // The interpreter may have changed the TLB (and every register).
+    this.#forgetPages();
     // The flags are the CPU's now: later readers ask through the helpers.
     this.#dropProducer();
     if (transfersControl(insn)) {
@@ -1558,8 +1794,8 @@ export class WasmBlockCompiler {
     }
     if (index < 0x60) {
       if (osz !== 4 || !ssFlat) unsupported();
-      const v = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS }, 4);
-      this.#setReg(4, 4, bin(Op.i32Add, this.#regCode(4), k(4)));
+      const v = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS, parts: stackTop(0) }, 4);
+      this.#addToReg(4, 4, bin(Op.i32Add, this.#regCode(4), k(4)));
       this.#setReg(index & 7, 4, get(v));
       return;
     }
@@ -1717,7 +1953,8 @@ export class WasmBlockCompiler {
       case 0xa2:
       case 0xa3: {
         const size = (index & 1) === 0 ? 1 : osz;
-        const rm: RmOperand = { reg: -1, ea: k(this.#ops.imm32()), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
+        const moffs = this.#ops.imm32() | 0;
+        const rm: RmOperand = { reg: -1, ea: k(moffs), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS, parts: { base: -1, index: -1, scale: 0, disp: moffs } };
         if (index < 0xa2) this.#setReg(0, size, get(this.#load(rm, size)));
         else {
           const t = this.#temp();
@@ -1740,15 +1977,15 @@ export class WasmBlockCompiler {
       case 0xc3: {
         if (osz !== 4 || !ssFlat) unsupported();
         const n = index === 0xc2 ? this.#ops.imm16() : 0;
-        const t = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS }, 4);
-        this.#setReg(4, 4, bin(Op.i32Add, this.#regCode(4), k(4 + n)));
+        const t = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS, parts: stackTop(0) }, 4);
+        this.#addToReg(4, 4 + n, bin(Op.i32Add, this.#regCode(4), k(4 + n)));
         this.#exit(get(t), this.#k + 1, ExitKind.Indirect, -1);
         this.#ended = true;
         return;
       }
       case 0xc9: {
         if (osz !== 4 || !ssFlat) unsupported();
-        const v = this.#load({ reg: -1, ea: this.#regCode(5), seg: SS }, 4);
+        const v = this.#load({ reg: -1, ea: this.#regCode(5), seg: SS, parts: { base: 5, index: -1, scale: 0, disp: 0 } }, 4);
         this.#setReg(4, 4, bin(Op.i32Add, this.#regCode(5), k(4)));
         this.#setReg(5, 4, get(v));
         return;
@@ -2068,8 +2305,8 @@ export class WasmBlockCompiler {
    * checked before anything is written, so a bail-out leaves the registers as they were.
    */
   #string(index: number, size: number): void {
-    const src: RmOperand = { reg: -1, ea: this.#regCode(6), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS };
-    const dst: RmOperand = { reg: -1, ea: this.#regCode(7), seg: ES };
+    const src: RmOperand = { reg: -1, ea: this.#regCode(6), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS, parts: { base: 6, index: -1, scale: 0, disp: 0 } };
+    const dst: RmOperand = { reg: -1, ea: this.#regCode(7), seg: ES, parts: { base: 7, index: -1, scale: 0, disp: 0 } };
     const step = (r: number): void => this.#setReg(r, 4, bin(Op.i32Add, this.#regCode(r), [...k(-size), ...k(size), ...bin(Op.i32And, get(P_FL), k(1)), Op.select]));
     switch (index & ~1) {
       case 0xa4: {
