@@ -15,7 +15,7 @@ import {
 } from '@popek/core';
 import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
-import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MAX_INSTRUCTION_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmLayout } from './wasm-block-compiler.js';
+import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MAX_INSTRUCTION_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmBlockOptions, type WasmLayout } from './wasm-block-compiler.js';
 import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, hashEntry, refusingModule } from './wasm-dispatch.js';
 import { exportName, wasmHost, type WasmHostApi, type WasmTable } from './wasm-module.js';
 
@@ -182,6 +182,14 @@ const MAX_SLOTS = 65_536;
  */
 const TABLE_INITIAL = 4096;
 
+/**
+ * Bail-outs at a failed widened page check (see {@link WasmBlockOptions.shareChecks}) after which
+ * a WebAssembly block is compiled again without shared checks: one whose widened check fails on
+ * every run (a stack frame or a structure that straddles a page end) would leave before its first
+ * access each time.
+ */
+const UNSHARE_AFTER_BAILS = 32;
+
 /** A translation: one guest block, compiled once it is hot. */
 class Block {
   /** The compiled function (undefined until the block is hot, or for blocks never compiled). */
@@ -205,6 +213,8 @@ class Block {
    * hot, never queued.
    */
   jsOnly = false;
+  /** Times the WebAssembly block left before an access whose widened page check failed when its own would have passed. */
+  bails = 0;
 
   constructor(
     /** Host offset of the first byte (the cache key). */
@@ -304,6 +314,13 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   readonly #cWasmBlocks: Counter;
   readonly #cWasmModules: Counter;
   readonly #cBailouts: Counter;
+  readonly #cUnshared: Counter;
+  readonly #cSharedChecks: Counter;
+  /**
+   * Keys of blocks compiled again without shared page checks (see {@link UNSHARE_AFTER_BAILS});
+   * forgotten at a flush.
+   */
+  readonly #unsharedKeys = new Set<number>();
   readonly #arena: HostArena | undefined;
   /** The retired count when the running WebAssembly block was entered. */
   #rc0 = 0;
@@ -378,6 +395,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     this.#cWasmBlocks = m.counter('bt.wasm.blocks', 'blocks translated into WebAssembly');
     this.#cWasmModules = m.counter('bt.wasm.modules', 'WebAssembly modules compiled (each holds a batch of blocks)');
     this.#cBailouts = m.counter('bt.wasm.bailouts', 'WebAssembly blocks left before an instruction the interpreter then ran (TLB miss, MMIO, page crossing, traced page)');
+    this.#cSharedChecks = m.counter('bt.wasm.shared_checks', 'data accesses compiled into WebAssembly blocks with no TLB check of their own, on an earlier access\'s widened check');
+    this.#cUnshared = m.counter('bt.wasm.unshared', 'WebAssembly blocks dropped to be compiled again without shared page checks, which kept failing');
     bus.onMappingChange(() => {
       if (!this.#ownTrace) this.#flush(this.#cInvalidMapping);
     });
@@ -491,6 +510,13 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         // A WebAssembly block left before an instruction it could not complete inline: the
         // interpreter runs it, as the JavaScript backend's slow paths would from inside the block.
         this.#cBailouts.value++;
+        const mb = this.#wasm?.mailbox;
+        if (mb !== undefined && mb[MailboxWord.SharedCheckFailed] !== 0) {
+          // Before an access whose own check would have passed.
+          mb[MailboxWord.SharedCheckFailed] = 0;
+          const last = this.#wasmLast;
+          if (last !== undefined && ++last.bails >= UNSHARE_AFTER_BAILS) this.#unshareChecks(last);
+        }
         const r = this.#interpret(cpu, 1, this.cFallback);
         if (r !== SliceExit.Budget) return r;
         continue;
@@ -886,7 +912,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       // The slot #install will give it (blocks are installed in this order): its tail calls
       // follow its own links.
       const slot = wasm.slots.length + blocks.length;
-      const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip)).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag, this.#nextPage(b), slot);
+      const shareChecks = !this.#unsharedKeys.has(b.key);
+      const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip), { shareChecks }).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag, this.#nextPage(b), slot);
       if (w === undefined) {
         // A JavaScript block runs unoptimised for its first thousands of calls: only worth it hot.
         b.jsOnly = true;
@@ -945,6 +972,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     b.fn = (end: number): number => this.#runWasm(b, end);
     this.#installed(b, w.count, w.exits, w.instructions);
     this.#cWasmBlocks.value++;
+    this.#cSharedChecks.value += w.sharedChecks;
   }
 
   /** Compiles `b` into a JavaScript function. */
@@ -1014,6 +1042,23 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   }
 
   /** Points a dropped WebAssembly block's slot at the refusing function: links to it stop there. */
+  /**
+   * Drops WebAssembly block `b`, whose widened page checks keep failing, for one compiled without
+   * them once it is hot again.
+   */
+  #unshareChecks(b: Block): void {
+    this.#unsharedKeys.add(b.key);
+    b.valid = false;
+    if (this.#map.get(b.key) === b) this.#map.delete(b.key);
+    const blocks = this.#pages.get(b.gfn);
+    const i = blocks?.indexOf(b) ?? -1;
+    if (i >= 0) blocks!.splice(i, 1);
+    this.#retireSlot(b);
+    this.#translated--;
+    this.#cBlocksInvalidated.value++;
+    this.#cUnshared.value++;
+  }
+
   #retireSlot(b: Block): void {
     this.#coldForget(b);
     const w = this.#wasm!;
@@ -1065,6 +1110,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     }
     this.#clearQueue();
     this.#cold.fill(-1);
+    this.#unsharedKeys.clear();
     this.#pages.clear();
     this.#map.clear();
     this.#translated = 0;

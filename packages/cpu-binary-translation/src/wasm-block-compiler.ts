@@ -98,6 +98,11 @@ export const MailboxWord = {
    * block's tail call at an indirect exit, or the dispatcher's lookup after a block returned.
    */
   LookedUp: 13,
+  /**
+   * Set (to 1) by a block that leaves before an access whose widened page check failed when its
+   * own would have passed (see `WasmBlockOptions.shareChecks`); the engine clears it.
+   */
+  SharedCheckFailed: 14,
 } as const;
 
 /**
@@ -330,7 +335,7 @@ interface PageCheck {
 /**
  * An access earlier on the block's path whose TLB check a later access may stand on: the later
  * one, made of the same registers with no write to them in between (a constant added to one, as
- * PUSH and POP add to ESP, is taken into account), is a known distance `delta` away; once the
+ * PUSH, POP, CALL and RET add to ESP, is taken into account), is a known distance `delta` away; once the
  * earlier access's check covers its bytes and permissions too, its host offset is the earlier
  * one's plus `delta`. Nothing on a path changes the TLB but a call to the interpreter, after
  * which the compiler forgets every page; the loop back to the block's start reaches code
@@ -488,6 +493,18 @@ export interface CompiledWasm {
   readonly exits: readonly ExitSpec[];
   /** Rotates whose CF and OF the block leaves out because later instructions overwrite them unread. */
   readonly deadRotateFlags: number;
+  /** Accesses made with no check of their own, on an earlier access's widened check. */
+  readonly sharedChecks: number;
+}
+
+/** Options of {@link WasmBlockCompiler}. */
+export interface WasmBlockOptions {
+  /**
+   * Whether an access may stand on an earlier access's page check, widening it (default true).
+   * A block whose widened checks keep failing (neighbouring accesses that straddle a page end,
+   * say) leaves before its first access each time; the engine compiles it again without.
+   */
+  readonly shareChecks?: boolean;
 }
 
 /**
@@ -568,14 +585,19 @@ export class WasmBlockCompiler {
   #regShift: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   /** The nesting depth of the current instruction's start: the path's straight line. */
   #lineDepth = 0;
+  /** Whether accesses may stand on earlier ones' page checks (see {@link WasmBlockOptions}). */
+  readonly #shareChecks: boolean;
+  /** Accesses compiled with no check of their own. */
+  #sharedChecks = 0;
 
   /**
    * @param layout - where the TLB, RAM, registers and mailbox are in the arena
    * @param visits - the engine's visit counts (see {@link BlockCompiler})
    */
-  constructor(layout: WasmLayout, visits?: (eip: number) => number) {
+  constructor(layout: WasmLayout, visits?: (eip: number) => number, options: WasmBlockOptions = {}) {
     this.#layout = layout;
     this.#visits = visits;
+    this.#shareChecks = options.shareChecks ?? true;
     let heads = ACCESS_HEADS.get(layout);
     if (heads === undefined) {
       heads = new Map();
@@ -624,7 +646,7 @@ export class WasmBlockCompiler {
     if (this.#deadUntil !== -1 || this.#deadBroken) {
       // A rotate's flags were left out on a promise the block did not keep: compile it again
       // with every rotate's flags.
-      const again = new WasmBlockCompiler(this.#layout, this.#visits);
+      const again = new WasmBlockCompiler(this.#layout, this.#visits, { shareChecks: this.#shareChecks });
       again.#deadFlags = false;
       return again.compile(bytes, offset, eip, mode, hostPage, exFlag, nextPage, slot);
     }
@@ -636,6 +658,7 @@ export class WasmBlockCompiler {
       bytes: this.#covered,
       exits: this.#exits,
       deadRotateFlags: this.#deadRotates,
+      sharedChecks: this.#sharedChecks,
     };
   }
 
@@ -1415,7 +1438,7 @@ export class WasmBlockCompiler {
   #access(rm: RmOperand, size: number, perms: readonly number[]): void {
     let want = 0;
     for (const p of perms) want |= p === RD ? this.#rdFlag : this.#wrFlag;
-    const parts = rm.parts !== undefined && this.#flat(rm.seg) ? rm.parts : undefined;
+    const parts = this.#shareChecks && rm.parts !== undefined && this.#flat(rm.seg) ? rm.parts : undefined;
     const known = parts === undefined ? undefined : this.#knownPage(parts, size);
     if (known !== undefined) {
       const { page, delta } = known;
@@ -1427,6 +1450,7 @@ export class WasmBlockCompiler {
       this.#patch(c.spanAt, 4096 - (c.hi - c.lo));
       this.#patch(c.maskAt, c.mask);
       const local = L_PAGE + page.slot;
+      this.#sharedChecks++;
       this.#set(L_O, delta === 0 ? get(local) : bin(Op.i32Add, get(local), k(delta)));
       return;
     }
@@ -1455,12 +1479,13 @@ export class WasmBlockCompiler {
     out.push(Op.i32Add);
     const spanAt = this.#padded(4096 - size);
     out.push(Op.i32GtU, Op.brIf, 0, Op.br, 1, Op.end);
-    this.#depth++;
-    this.#bail();
-    this.#depth--;
-    append(out, ACCESS_TAIL);
-    this.#setEnd = out.length;
-    this.#setLocal = L_O;
+    // The widened check failed: tell the engine when the access's own check passes.
+    const own = bin(Op.i32And, eqz(bin(Op.i32And, bin(Op.i32Xor, get(L_E), k(-1)), k(want))), bin(Op.i32LeU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
+    append(out, own);
+    out.push(Op.if, VOID);
+    append(out, mailboxWrite(this.#layout, MailboxWord.SharedCheckFailed, k(1)));
+    out.push(Op.end);
+    this.#bailOrHostOffset();
     this.#remember(parts, { lo: 0, hi: size, mask: want, loAt, spanAt, maskAt });
   }
 
@@ -1564,14 +1589,18 @@ export class WasmBlockCompiler {
     }
     // The bytes around the bail-out depend only on the layout, the size and the permissions
     // (this runs for most instructions a block holds: they are written, not built).
-    const out = this.#out;
     this.#emit(this.#accessHead(want, size));
+    this.#bailOrHostOffset();
+  }
+
+  /** Inside an access's failed check: the bail-out, `end`, then the host offset in `L_O`. */
+  #bailOrHostOffset(): void {
     this.#depth++;
     this.#bail();
     this.#depth--;
-    append(out, ACCESS_TAIL);
+    append(this.#out, ACCESS_TAIL);
     // ACCESS_TAIL ends with `local.set` of the host offset, which a load or store reads next.
-    this.#setEnd = out.length;
+    this.#setEnd = this.#out.length;
     this.#setLocal = L_O;
   }
 
@@ -1649,7 +1678,7 @@ export class WasmBlockCompiler {
     this.#addToReg(4, -4, get(t));
   }
 
-  /** `r = v`, where `v` is `r + c`: accesses made of `r` keep their checked pages. */
+  /** `r = v`, where `v` is `r + c` (32 bits): accesses made of `r` keep their checked pages. */
   #addToReg(r: number, c: number, v: Code): void {
     const version = this.#regVersion[r]!;
     const shift = this.#regShift[r]!;
