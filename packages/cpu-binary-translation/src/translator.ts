@@ -1018,11 +1018,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   }
 
   #dropPage(gfn: number, blocks: readonly Block[]): void {
-    for (const b of blocks) {
-      b.valid = false;
-      if (this.#map.get(b.key) === b) this.#map.delete(b.key);
-      if (b.slot !== 0) this.#retireSlot(b);
-    }
+    for (const b of blocks) this.#forget(b);
     this.#cBlocksInvalidated.value += blocks.length;
     this.#translated -= blocks.length;
     this.#pages.delete(gfn);
@@ -1041,24 +1037,29 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     }
   }
 
-  /** Points a dropped WebAssembly block's slot at the refusing function: links to it stop there. */
   /**
    * Drops WebAssembly block `b`, whose widened page checks keep failing, for one compiled without
    * them once it is hot again.
    */
   #unshareChecks(b: Block): void {
     this.#unsharedKeys.add(b.key);
-    b.valid = false;
-    if (this.#map.get(b.key) === b) this.#map.delete(b.key);
+    this.#forget(b);
     const blocks = this.#pages.get(b.gfn);
     const i = blocks?.indexOf(b) ?? -1;
     if (i >= 0) blocks!.splice(i, 1);
-    this.#retireSlot(b);
     this.#translated--;
     this.#cBlocksInvalidated.value++;
     this.#cUnshared.value++;
   }
 
+  /** Invalidates translated block `b`: out of the map, its WebAssembly slot (if any) retired. */
+  #forget(b: Block): void {
+    b.valid = false;
+    if (this.#map.get(b.key) === b) this.#map.delete(b.key);
+    if (b.slot !== 0) this.#retireSlot(b);
+  }
+
+  /** Points a dropped WebAssembly block's slot at the refusing function: links to it stop there. */
   #retireSlot(b: Block): void {
     this.#coldForget(b);
     const w = this.#wasm!;

@@ -271,9 +271,9 @@ const DS = 3;
 /** After the bail-out of an access (see `#accessHead`): `end`, then the host offset in `L_O`. */
 const ACCESS_TAIL: readonly number[] = [Op.end, ...bin(Op.i32Or, bin(Op.i32And, get(L_E), k(-4096)), bin(Op.i32And, get(L_A), k(4095))), Op.localSet, L_O];
 
-/** The parts of `[ESP + disp]`. */
-function stackTop(disp: number): AddressParts {
-  return { base: 4, index: -1, scale: 0, disp };
+/** The parts of `[base + disp]` (`base` -1: the offset `disp` alone). */
+function basePlus(base: number, disp: number): AddressParts {
+  return { base, index: -1, scale: 0, disp };
 }
 
 /** The bytes of `#accessHead` by layout (compilers come and go, one per block). */
@@ -431,6 +431,17 @@ function anyOf(conds: readonly Code[]): number[] {
   }
   c.push(Op.br, 1, Op.end);
   return c;
+}
+
+/**
+ * The conditions under which an access of `size` bytes at `L_A`, whose page's TLB entry is in
+ * `L_E`, cannot be made inline: the entry lacks a flag of `want`; the access crosses its page
+ * (for `size` > 1).
+ */
+function accessRefusals(want: number, size: number): Code[] {
+  const single = (want & (want - 1)) === 0;
+  const denied = single ? eqz(bin(Op.i32And, get(L_E), k(want))) : bin(Op.i32Ne, bin(Op.i32And, get(L_E), k(want)), k(want));
+  return size === 1 ? [denied] : [denied, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size))];
 }
 
 /** Appends `code` to `out`. */
@@ -1462,13 +1473,7 @@ export class WasmBlockCompiler {
     // The TLB path with its constants patchable: `L_E` = the entry; leave unless
     // (L_E & mask) == mask and (L_A & 4095) + lo <= 4096 - (hi - lo); the host offset.
     this.#set(L_A, rm.ea);
-    const h = bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2));
-    h.push(Op.i32Load);
-    memarg(h, this.#layout.tlb);
-    this.#emit(h);
-    this.#out.push(Op.localSet, L_E);
-    this.#setEnd = this.#out.length;
-    this.#setLocal = L_E;
+    this.#set(L_E, this.#tlbEntry());
     const out = this.#out;
     // block block; br_if 0 when ~L_E & mask; br_if 0 when (L_A & 4095) + lo >u 4096 - span; br 1; end
     out.push(Op.block, VOID, Op.block, VOID, Op.localGet, L_E, Op.i32Const, 0x7f, Op.i32Xor);
@@ -1480,13 +1485,20 @@ export class WasmBlockCompiler {
     const spanAt = this.#padded(4096 - size);
     out.push(Op.i32GtU, Op.brIf, 0, Op.br, 1, Op.end);
     // The widened check failed: tell the engine when the access's own check passes.
-    const own = bin(Op.i32And, eqz(bin(Op.i32And, bin(Op.i32Xor, get(L_E), k(-1)), k(want))), bin(Op.i32LeU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size)));
-    append(out, own);
-    out.push(Op.if, VOID);
+    out.push(Op.block, VOID);
+    for (const refused of accessRefusals(want, size)) append(out, [...refused, Op.brIf, 0]);
     append(out, mailboxWrite(this.#layout, MailboxWord.SharedCheckFailed, k(1)));
     out.push(Op.end);
     this.#bailOrHostOffset();
     this.#remember(parts, { lo: 0, hi: size, mask: want, loAt, spanAt, maskAt });
+  }
+
+  /** The TLB entry of `L_A`'s page. */
+  #tlbEntry(): number[] {
+    const h = bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2));
+    h.push(Op.i32Load);
+    memarg(h, this.#layout.tlb);
+    return h;
   }
 
   /** `i32.const v` with `v` in five bytes, which {@link #patch} may rewrite; returns where they are. */
@@ -1614,17 +1626,14 @@ export class WasmBlockCompiler {
     const key = size === 1 ? want : want | (size << 8);
     let c = this.#accessHeads.get(key);
     if (c !== undefined) return c;
-    const h = bin(Op.i32Shl, bin(Op.i32ShrU, get(L_A), k(12)), k(2));
-    h.push(Op.i32Load);
-    memarg(h, this.#layout.tlb);
+    const h = this.#tlbEntry();
     h.push(Op.localSet, L_E);
-    const single = (want & (want - 1)) === 0;
-    const denied = single ? eqz(bin(Op.i32And, get(L_E), k(want))) : bin(Op.i32Ne, bin(Op.i32And, get(L_E), k(want)), k(want));
+    const refusals = accessRefusals(want, size);
     if (size === 1) {
-      append(h, denied);
+      append(h, refusals[0]!);
       h.push(Op.if, VOID);
     } else {
-      append(h, anyOf([denied, bin(Op.i32GtU, bin(Op.i32And, get(L_A), k(4095)), k(4096 - size))]));
+      append(h, anyOf(refusals));
     }
     c = h;
     this.#accessHeads.set(key, c);
@@ -1674,7 +1683,7 @@ export class WasmBlockCompiler {
   #push32(v: Code): void {
     const t = this.#temp();
     this.#set(t, bin(Op.i32Sub, this.#regCode(4), k(4)));
-    this.#store({ reg: -1, ea: get(t), seg: SS, parts: stackTop(-4) }, 4, v);
+    this.#store({ reg: -1, ea: get(t), seg: SS, parts: basePlus(4, -4) }, 4, v);
     this.#addToReg(4, -4, get(t));
   }
 
@@ -1823,7 +1832,7 @@ export class WasmBlockCompiler {
     }
     if (index < 0x60) {
       if (osz !== 4 || !ssFlat) unsupported();
-      const v = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS, parts: stackTop(0) }, 4);
+      const v = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS, parts: basePlus(4, 0) }, 4);
       this.#addToReg(4, 4, bin(Op.i32Add, this.#regCode(4), k(4)));
       this.#setReg(index & 7, 4, get(v));
       return;
@@ -1983,7 +1992,7 @@ export class WasmBlockCompiler {
       case 0xa3: {
         const size = (index & 1) === 0 ? 1 : osz;
         const moffs = this.#ops.imm32() | 0;
-        const rm: RmOperand = { reg: -1, ea: k(moffs), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS, parts: { base: -1, index: -1, scale: 0, disp: moffs } };
+        const rm: RmOperand = { reg: -1, ea: k(moffs), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS, parts: basePlus(-1, moffs) };
         if (index < 0xa2) this.#setReg(0, size, get(this.#load(rm, size)));
         else {
           const t = this.#temp();
@@ -2006,7 +2015,7 @@ export class WasmBlockCompiler {
       case 0xc3: {
         if (osz !== 4 || !ssFlat) unsupported();
         const n = index === 0xc2 ? this.#ops.imm16() : 0;
-        const t = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS, parts: stackTop(0) }, 4);
+        const t = this.#load({ reg: -1, ea: this.#regCode(4), seg: SS, parts: basePlus(4, 0) }, 4);
         this.#addToReg(4, 4 + n, bin(Op.i32Add, this.#regCode(4), k(4 + n)));
         this.#exit(get(t), this.#k + 1, ExitKind.Indirect, -1);
         this.#ended = true;
@@ -2014,7 +2023,7 @@ export class WasmBlockCompiler {
       }
       case 0xc9: {
         if (osz !== 4 || !ssFlat) unsupported();
-        const v = this.#load({ reg: -1, ea: this.#regCode(5), seg: SS, parts: { base: 5, index: -1, scale: 0, disp: 0 } }, 4);
+        const v = this.#load({ reg: -1, ea: this.#regCode(5), seg: SS, parts: basePlus(5, 0) }, 4);
         this.#setReg(4, 4, bin(Op.i32Add, this.#regCode(5), k(4)));
         this.#setReg(5, 4, get(v));
         return;
@@ -2334,8 +2343,8 @@ export class WasmBlockCompiler {
    * checked before anything is written, so a bail-out leaves the registers as they were.
    */
   #string(index: number, size: number): void {
-    const src: RmOperand = { reg: -1, ea: this.#regCode(6), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS, parts: { base: 6, index: -1, scale: 0, disp: 0 } };
-    const dst: RmOperand = { reg: -1, ea: this.#regCode(7), seg: ES, parts: { base: 7, index: -1, scale: 0, disp: 0 } };
+    const src: RmOperand = { reg: -1, ea: this.#regCode(6), seg: this.#insn.segment >= 0 ? this.#insn.segment : DS, parts: basePlus(6, 0) };
+    const dst: RmOperand = { reg: -1, ea: this.#regCode(7), seg: ES, parts: basePlus(7, 0) };
     const step = (r: number): void => this.#setReg(r, 4, bin(Op.i32Add, this.#regCode(r), [...k(-size), ...k(size), ...bin(Op.i32And, get(P_FL), k(1)), Op.select]));
     switch (index & ~1) {
       case 0xa4: {
