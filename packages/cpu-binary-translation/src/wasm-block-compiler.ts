@@ -1713,7 +1713,6 @@ export class WasmBlockCompiler {
     if (!simple) return this.#viaInterpreter();
     this.#locals = FIRST_TEMP;
     this.#lineDepth = this.#depth;
-    const pages = this.#pageState();
     const mark = this.#out.length;
     const producer = this.#producer;
     const written = this.#written;
@@ -1736,7 +1735,8 @@ export class WasmBlockCompiler {
       this.#ended = false;
       this.#redirected = false;
       this.#depth = depth;
-      this.#restorePages(pages);
+      // Pages the attempt checked are gone with its code (the interpreter call forgets the rest).
+      this.#forgetPages();
       return this.#viaInterpreter();
     }
   }
