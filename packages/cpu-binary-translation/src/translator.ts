@@ -16,7 +16,7 @@ import {
 import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
 import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MAX_INSTRUCTION_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmBlockOptions, type WasmLayout } from './wasm-block-compiler.js';
-import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, hashEntry, refusingModule } from './wasm-dispatch.js';
+import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, forwardingModule, hashEntry, refusingModule } from './wasm-dispatch.js';
 import { exportName, wasmHost, type WasmHostApi, type WasmTable } from './wasm-module.js';
 
 /** Options of the binary translator (all optional). */
@@ -152,7 +152,7 @@ interface WasmBackend {
   readonly hash: Int32Array;
   /** Per slot, the mask of the block's direct (linkable) exits. */
   readonly direct: Int32Array;
-  /** What the blocks import: the arena's memory, the table of blocks and the helpers. */
+  /** What the blocks import: the arena's memory, the helpers and the dispatcher's `next`. */
   imports: Record<string, Record<string, unknown>>;
   /** The block functions, by slot (slot 0 unused); a new one after each flush (see {@link TABLE_INITIAL}). */
   table: WasmTable;
@@ -171,14 +171,14 @@ const MAX_SLOTS = 65_536;
 
 /**
  * Entries the table of WebAssembly blocks starts with; it doubles when full, up to
- * {@link MAX_SLOTS}. Every module of blocks imports the table (for the blocks' tail calls), and
- * the host keeps a copy of an imported table per instance: instantiating a module costs it in
- * proportion to the table's length, setting an entry and growing the table in proportion to the
- * modules that imported it, and the table keeps those modules alive. (V8 in Node 20, 330 modules
- * of 19 blocks, as in a Debian boot: 315 ms with a table of 1,024 grown by 1,024 at a time,
- * 220 ms starting at 4,096 and doubling, 25 ms without the import.) So the engine also starts a
- * new table, and a new dispatcher, whenever it flushes the cache: the modules of dropped blocks
- * go with the old one.
+ * {@link MAX_SLOTS}. Only the dispatcher imports the table (the blocks tail-call its `next`, see
+ * {@link blockModule}): the host keeps a copy of an imported table per instance, and with every
+ * module of blocks importing it, instantiating a module cost in proportion to the table's length
+ * and setting an entry or growing the table in proportion to the modules. (V8 in Node 20, the
+ * 4,836 kernel blocks of a Debian boot in modules of 23: 70–110 ms to set the entries and grow
+ * the table from 4,096, 2–3 ms with one importer.) The table keeps the blocks'
+ * modules alive: the engine starts a new one, and a new dispatcher, whenever it flushes the
+ * cache, so that the modules of dropped blocks go with the old one.
  */
 const TABLE_INITIAL = 4096;
 
@@ -644,10 +644,15 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     // left in the mailbox, and ask the CPU only when there is none.
     helpers['cf'] = instantiate(carryModule(layout), { m: memory, j: helpers['cf'] });
     helpers['cond'] = instantiate(conditionModule(layout), { m: memory, j: helpers['cond'] });
-    // Blocks import the table too: a block goes on to a linked one with a tail call through it.
-    const imports = { e: { t: table, ...Object.fromEntries(['m', ...BLOCK_IMPORTS.map((f) => f.name)].map((n) => [n, helpers[n]])) } };
+    // The host helpers the blocks call, as WebAssembly functions.
+    const hosted = BLOCK_IMPORTS.filter((f) => f.name === 'poll' || f.name === 'rot' || f.name === 'interp');
+    const forwarding = new api.Instance(new api.Module(forwardingModule(layout, hosted)), { e: { m: memory, ...Object.fromEntries(hosted.map((f) => [f.name, helpers[f.name]])) } }).exports;
+    hosted.forEach((f, i) => (helpers[f.name] = forwarding[exportName(i)]));
     const dispatcher = { module: new api.Module(dispatcherModule(layout)), imports: { m: memory, poll } };
-    const run = dispatcherOn(api, dispatcher, table);
+    const { run, next } = dispatcherOn(api, dispatcher, table);
+    // A block goes on to a linked one with a tail call to the dispatcher's `next`.
+    helpers['next'] = next;
+    const imports = { e: Object.fromEntries(['m', ...BLOCK_IMPORTS.map((f) => f.name)].map((n) => [n, helpers[n]])) };
     const refuse = instantiate(refusingModule(layout), { m: memory });
     return { api, layout, mailbox, links, hash, direct, imports, table, run, dispatcher, refuse, slots: [undefined] };
   }
@@ -1106,8 +1111,9 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       w.hash.fill(0);
       w.direct.fill(0);
       w.table = new w.api.Table({ element: 'anyfunc', initial: TABLE_INITIAL });
-      w.imports = { e: { ...w.imports['e'], t: w.table } };
-      w.run = dispatcherOn(w.api, w.dispatcher, w.table);
+      const { run, next } = dispatcherOn(w.api, w.dispatcher, w.table);
+      w.imports = { e: { ...w.imports['e'], next } };
+      w.run = run;
     }
     this.#clearQueue();
     this.#cold.fill(-1);
@@ -1144,7 +1150,8 @@ export function coldEntry(key: number): number {
   return ((key ^ (key >>> 16)) & (COLD_ENTRIES - 1)) << 2;
 }
 
-/** An instance of the dispatcher that calls the blocks of `table`. */
-function dispatcherOn(api: WasmHostApi, dispatcher: WasmBackend['dispatcher'], table: WasmTable): WasmBackend['run'] {
-  return new api.Instance(dispatcher.module, { e: { ...dispatcher.imports, t: table } }).exports[exportName(0)] as WasmBackend['run'];
+/** An instance of the dispatcher that calls the blocks of `table`: its `run`, and the `next` the blocks import. */
+function dispatcherOn(api: WasmHostApi, dispatcher: WasmBackend['dispatcher'], table: WasmTable): { run: WasmBackend['run']; next: unknown } {
+  const exports = new api.Instance(dispatcher.module, { e: { ...dispatcher.imports, t: table } }).exports;
+  return { run: exports[exportName(0)] as WasmBackend['run'], next: exports[exportName(1)] };
 }

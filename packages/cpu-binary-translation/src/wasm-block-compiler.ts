@@ -32,7 +32,7 @@ import { TlbFlag } from '@popek/mmu';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, newInBlock, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
-import { I32, Op, VOID, bin, buildModule, eqz, get, k, load32, loadAt, memarg, select, typeIndexOf, uleb, type Code, type FunctionSpec } from './wasm-module.js';
+import { I32, Op, VOID, bin, buildModule, eqz, get, k, load32, loadAt, memarg, select, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
 export interface WasmLayout {
@@ -184,13 +184,14 @@ const IMPORT_CF = 1;
 const IMPORT_POLL = 2;
 const IMPORT_ROT = 3;
 const IMPORT_INTERP = 4;
+const IMPORT_NEXT = 5;
 /**
  * What a block module imports besides the memory: `cond(cc)` and `cf()`, the incoming flags;
  * `poll(retired)`, whether an event waits at a loop edge; `rot(bits)`, CF and OF of ROL and ROR
  * over the incoming flags; `interp(eip, next, retired, class)`, the interpreter runs the
  * instruction at `eip` (registers and flags in memory and the mailbox) and leaves EIP in the
- * mailbox: 0 when the block may go on at `next`, else 1. (It imports the table of blocks `t`
- * too, see {@link blockModule}.)
+ * mailbox: 0 when the block may go on at `next`, else 1; `next(budget, fl, slot)`, the
+ * dispatcher's entry that tail-calls the block in table slot `slot` (see {@link blockModule}).
  */
 export const BLOCK_IMPORTS = [
   { name: 'cond', type: { params: 1, results: 1 } },
@@ -198,10 +199,9 @@ export const BLOCK_IMPORTS = [
   { name: 'poll', type: { params: 1, results: 1 } },
   { name: 'rot', type: { params: 1, results: 0 } },
   { name: 'interp', type: { params: 4, results: 1 } },
+  { name: 'next', type: { params: 3, results: 1 } },
 ];
 
-/** The index of {@link BLOCK_TYPE} in a {@link blockModule} (the type of its blocks' tail calls). */
-const BLOCK_TYPE_INDEX = typeIndexOf({ imports: BLOCK_IMPORTS, functions: [], extraTypes: [BLOCK_TYPE] }, BLOCK_TYPE);
 
 /**
  * Most guest instructions compiled into one block on all its paths (a conditional branch whose
@@ -478,13 +478,16 @@ function norm(v: Code, size: number): Code {
 
 /**
  * A module defining the block functions `blocks` (compiled by {@link WasmBlockCompiler}s for
- * `layout`), exported under their index (see {@link exportName}). It imports the dispatcher's
- * table of blocks (`e.t`) besides the memory and {@link BLOCK_IMPORTS}: a block given its slot
- * goes on to a linked block with a tail call through it. The host's cost of a module is mostly
- * per module, not per function: blocks are cheaper compiled together.
+ * `layout`), exported under their index (see {@link exportName}). It imports the memory and
+ * {@link BLOCK_IMPORTS}; a block given its slot goes on to a linked block with a tail call to
+ * the imported `next`, the dispatcher's own tail call through the table of blocks. (Not through
+ * the table itself: the host keeps a copy of an imported table per instance, so that
+ * instantiating a module would cost in proportion to the table's length, and setting an entry
+ * or growing the table in proportion to the modules importing it.) The host's cost of a module
+ * is mostly per module, not per function: blocks are cheaper compiled together.
  */
 export function blockModule(layout: WasmLayout, blocks: readonly FunctionSpec[]): Uint8Array {
-  return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: 1, imports: BLOCK_IMPORTS, extraTypes: [BLOCK_TYPE], functions: blocks });
+  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: BLOCK_IMPORTS, functions: blocks });
 }
 
 /** What {@link WasmBlockCompiler.compile} produced. */
@@ -630,8 +633,8 @@ export class WasmBlockCompiler {
    * `slot`, when not 0, is the table slot the block will be installed in: a direct exit whose
    * link the dispatcher has set ({@link WasmLayout.links}), and an indirect exit (RET, JMP or CALL
    * through a register or memory) to an EIP the hash table ({@link WasmLayout.hash}) holds for
-   * the block's mode key, then go on to the next block with a tail call through the table, as
-   * long as no event poll is asked for (bit 1 of `fl`), instead of returning to the dispatcher.
+   * the block's mode key, then go on to the next block with a tail call (to the dispatcher's
+   * `next`, which tail-calls the table's slot), as long as no event poll is asked for (bit 1 of `fl`), instead of returning to the dispatcher.
    * The block adds its instructions to {@link MailboxWord.Total} and counts the transfer in
    * {@link MailboxWord.Chained} or {@link MailboxWord.LookedUp} first, as the dispatcher would;
    * the next block checks on entry that it may run, as when the dispatcher calls it.
@@ -881,9 +884,7 @@ export class WasmBlockCompiler {
       append(tail, bin(Op.i32Sub, get(P_BUDGET), get(L_RET)));
       append(tail, get(P_FL));
       append(tail, get(L_A));
-      tail.push(Op.returnCallIndirect);
-      uleb(tail, BLOCK_TYPE_INDEX);
-      tail.push(0, Op.end);
+      tail.push(Op.returnCall, IMPORT_NEXT, Op.end);
     };
     let indirect = 0;
     for (let x = 0; x < Math.min(this.#exits.length, LINKS_PER_SLOT); x++) if (this.#exits[x]!.kind === ExitKind.Indirect) indirect |= 1 << x;

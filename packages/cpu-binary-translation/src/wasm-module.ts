@@ -46,6 +46,7 @@ export const Op = {
   return: 0x0f,
   call: 0x10,
   callIndirect: 0x11,
+  returnCall: 0x12,
   returnCallIndirect: 0x13,
   drop: 0x1a,
   select: 0x1b,

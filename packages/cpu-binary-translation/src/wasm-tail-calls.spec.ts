@@ -1,6 +1,6 @@
 /**
- * How a WebAssembly block compiled for its table slot goes on to the next block: a tail call
- * through the table, with the chain's total and transfer count in the mailbox, at a direct exit
+ * How a WebAssembly block compiled for its table slot goes on to the next block: a tail call to
+ * the dispatcher's `next`, which tail-calls the table's slot, with the chain's total and transfer count in the mailbox, at a direct exit
  * with a link or an indirect exit whose EIP the hash table holds for the block's mode key, unless
  * an event poll is asked for. Two blocks run here outside a machine, called straight from the
  * test as the dispatcher would call the first.
@@ -9,6 +9,7 @@ import { WasmHostArena } from '@popek/core';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_HOST_PAGE, BLOCK_LAYOUT, BLOCK_MODE, CODE, compileWasmBlock, hasNasm } from '../test/support/rig.js';
 import { BLOCK_IMPORTS, LINKS_PER_SLOT, MailboxWord, REFUSED, blockModule, hashEntry, type CompiledWasm } from './wasm-block-compiler.js';
+import { dispatcherModule } from './wasm-dispatch.js';
 import { exportName, wasmHost } from './wasm-module.js';
 
 /** Block A at {@link CODE} (slot 1) adds to EAX and jumps to block B on the next page (slot 2), which adds EAX to EBX and jumps on. */
@@ -53,8 +54,9 @@ function chain(linked: boolean, source = SOURCE, hashed?: readonly [number, numb
   const unexpected = (): never => {
     throw new Error('no helper is called by these blocks');
   };
-  const e: Record<string, unknown> = { m: memory, t: table };
+  const e: Record<string, unknown> = { m: memory };
   for (const f of BLOCK_IMPORTS) e[f.name] = unexpected;
+  e['next'] = new api.Instance(new api.Module(dispatcherModule(BLOCK_LAYOUT)), { e: { m: memory, t: table, poll: unexpected } }).exports[exportName(1)];
   const exports = new api.Instance(new api.Module(blockModule(BLOCK_LAYOUT, [compiledA.function, compiledB.function])), { e }).exports;
   const a = exports[exportName(0)] as Block;
   table.set(1, a);
