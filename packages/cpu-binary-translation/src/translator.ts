@@ -15,7 +15,7 @@ import {
 } from '@popek/core';
 import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
-import { BAIL, BLOCK_IMPORTS, FlagState, MAILBOX_BYTES, MAX_INSTRUCTION_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmBlockOptions, type WasmLayout } from './wasm-block-compiler.js';
+import { BAIL, BLOCK_HELPERS, BLOCK_NEXT, FlagState, MAILBOX_BYTES, MAX_INSTRUCTION_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmBlockOptions, type WasmLayout } from './wasm-block-compiler.js';
 import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, forwardingModule, hashEntry, refusingModule } from './wasm-dispatch.js';
 import { exportName, wasmHost, type WasmHostApi, type WasmTable } from './wasm-module.js';
 
@@ -152,7 +152,9 @@ interface WasmBackend {
   readonly hash: Int32Array;
   /** Per slot, the mask of the block's direct (linkable) exits. */
   readonly direct: Int32Array;
-  /** What the blocks import: the arena's memory, the helpers and the dispatcher's `next`. */
+  /** The functions of the blocks' helper table, in {@link BLOCK_HELPERS}'s order. */
+  readonly helpers: readonly unknown[];
+  /** What the blocks import: the arena's memory, the dispatcher's `next` and a helper table (new with each table of blocks). */
   imports: Record<string, Record<string, unknown>>;
   /** The block functions, by slot (slot 0 unused); a new one after each flush (see {@link TABLE_INITIAL}). */
   table: WasmTable;
@@ -645,16 +647,15 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     helpers['cf'] = instantiate(carryModule(layout), { m: memory, j: helpers['cf'] });
     helpers['cond'] = instantiate(conditionModule(layout), { m: memory, j: helpers['cond'] });
     // The host helpers the blocks call, as WebAssembly functions.
-    const hosted = BLOCK_IMPORTS.filter((f) => f.name === 'poll' || f.name === 'rot' || f.name === 'interp');
+    const hosted = BLOCK_HELPERS.filter((f) => f.name === 'poll' || f.name === 'rot' || f.name === 'interp');
     const forwarding = new api.Instance(new api.Module(forwardingModule(layout, hosted)), { e: { m: memory, ...Object.fromEntries(hosted.map((f) => [f.name, helpers[f.name]])) } }).exports;
     hosted.forEach((f, i) => (helpers[f.name] = forwarding[exportName(i)]));
     const dispatcher = { module: new api.Module(dispatcherModule(layout)), imports: { m: memory, poll } };
     const { run, next } = dispatcherOn(api, dispatcher, table);
-    // A block goes on to a linked one with a tail call to the dispatcher's `next`.
-    helpers['next'] = next;
-    const imports = { e: Object.fromEntries(['m', ...BLOCK_IMPORTS.map((f) => f.name)].map((n) => [n, helpers[n]])) };
+    const blockHelpers = BLOCK_HELPERS.map((f) => helpers[f.name]);
+    const imports = blockImports(api, memory, blockHelpers, next);
     const refuse = instantiate(refusingModule(layout), { m: memory });
-    return { api, layout, mailbox, links, hash, direct, imports, table, run, dispatcher, refuse, slots: [undefined] };
+    return { api, layout, mailbox, links, hash, direct, helpers: blockHelpers, imports, table, run, dispatcher, refuse, slots: [undefined] };
   }
 
   /**
@@ -1112,7 +1113,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       w.direct.fill(0);
       w.table = new w.api.Table({ element: 'anyfunc', initial: TABLE_INITIAL });
       const { run, next } = dispatcherOn(w.api, w.dispatcher, w.table);
-      w.imports = { e: { ...w.imports['e'], next } };
+      w.imports = blockImports(w.api, w.imports['e']!['m'], w.helpers, next);
       w.run = run;
     }
     this.#clearQueue();
@@ -1148,6 +1149,17 @@ function resolveOptions(o: BinaryTranslationOptions, haveArena: boolean): Requir
  */
 export function coldEntry(key: number): number {
   return ((key ^ (key >>> 16)) & (COLD_ENTRIES - 1)) << 2;
+}
+
+/**
+ * What the block modules of one table of blocks import: the memory, `next` (the dispatcher's for
+ * that table) and a helper table of `helpers`. (A new helper table with each table of blocks: a
+ * table keeps the modules that import it alive.)
+ */
+function blockImports(api: WasmHostApi, memory: unknown, helpers: readonly unknown[], next: unknown): Record<string, Record<string, unknown>> {
+  const t = new api.Table({ element: 'anyfunc', initial: BLOCK_HELPERS.length });
+  helpers.forEach((f, i) => t.set(i, f));
+  return { e: { m: memory, t, [BLOCK_NEXT.name]: next } };
 }
 
 /** An instance of the dispatcher that calls the blocks of `table`: its `run`, and the `next` the blocks import. */

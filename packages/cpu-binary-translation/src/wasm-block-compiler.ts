@@ -32,7 +32,7 @@ import { TlbFlag } from '@popek/mmu';
 import { ExitKind, ModeBit, goesOnAfterInterpreter, transfersControl, type ExitSpec } from './block-compiler.js';
 import { MAX_BLOCK_INSTRUCTIONS, directTransfer, followsTakenSide, newInBlock, type BlockSite } from './block-shape.js';
 import { OperandReader, isPrefix } from './operand-reader.js';
-import { I32, Op, VOID, bin, buildModule, eqz, get, k, load32, loadAt, memarg, select, uleb, type Code, type FunctionSpec } from './wasm-module.js';
+import { I32, Op, VOID, bin, buildModule, eqz, get, k, load32, loadAt, memarg, select, typeIndexOf, uleb, type Code, type FunctionSpec } from './wasm-module.js';
 
 /** Where the block's state lives in the arena (byte offsets). */
 export interface WasmLayout {
@@ -154,7 +154,7 @@ export const REFUSED = -2;
 
 /**
  * The result of a block (and of the dispatcher) that left after an instruction the interpreter
- * ran for it (see `interp` in {@link BLOCK_IMPORTS}) because the engine has to look: EIP is not
+ * ran for it (see `interp` in {@link BLOCK_HELPERS}) because the engine has to look: EIP is not
  * the next instruction (a transfer, a REP string instruction not finished in one chunk), an
  * event is waiting, or translations were dropped. The state is complete, EIP included.
  */
@@ -178,29 +178,44 @@ export const FlagState = {
   Logic: 4,
 } as const;
 
-/** Imported helpers, by function index. */
-const IMPORT_COND = 0;
-const IMPORT_CF = 1;
-const IMPORT_POLL = 2;
-const IMPORT_ROT = 3;
-const IMPORT_INTERP = 4;
-const IMPORT_NEXT = 5;
+/** The helpers, by their index in the helper table. */
+const HELPER_COND = 0;
+const HELPER_CF = 1;
+const HELPER_POLL = 2;
+const HELPER_ROT = 3;
+const HELPER_INTERP = 4;
 /**
- * What a block module imports besides the memory: `cond(cc)` and `cf()`, the incoming flags;
+ * The functions a block calls through the helper table a block module imports (see
+ * {@link blockModule}), by their index in it: `cond(cc)` and `cf()`, the incoming flags;
  * `poll(retired)`, whether an event waits at a loop edge; `rot(bits)`, CF and OF of ROL and ROR
  * over the incoming flags; `interp(eip, next, retired, class)`, the interpreter runs the
  * instruction at `eip` (registers and flags in memory and the mailbox) and leaves EIP in the
- * mailbox: 0 when the block may go on at `next`, else 1; `next(budget, fl, slot)`, the
- * dispatcher's entry that tail-calls the block in table slot `slot` (see {@link blockModule}).
+ * mailbox: 0 when the block may go on at `next`, else 1. All are WebAssembly functions.
  */
-export const BLOCK_IMPORTS = [
+export const BLOCK_HELPERS = [
   { name: 'cond', type: { params: 1, results: 1 } },
   { name: 'cf', type: { params: 0, results: 1 } },
   { name: 'poll', type: { params: 1, results: 1 } },
   { name: 'rot', type: { params: 1, results: 0 } },
   { name: 'interp', type: { params: 4, results: 1 } },
-  { name: 'next', type: { params: 3, results: 1 } },
-];
+] as const;
+
+/**
+ * The one function a block module imports, `next(budget, fl, slot)`: the dispatcher's entry that
+ * tail-calls the block in table slot `slot` (function 0).
+ */
+export const BLOCK_NEXT = { name: 'next', type: { params: 3, results: 1 } } as const;
+
+/** The types a block module declares besides its import's: the blocks' own, then the helpers'. */
+const BLOCK_MODULE_TYPES = [BLOCK_TYPE, ...BLOCK_HELPERS.map((f) => f.type)];
+
+/** Per helper, the index of its type in a block module. */
+const HELPER_TYPE = BLOCK_HELPERS.map((f) => typeIndexOf({ imports: [BLOCK_NEXT], functions: [], extraTypes: BLOCK_MODULE_TYPES }, f.type));
+
+/** Calls helper `i` through the helper table (its arguments on the stack). */
+function helper(i: number): Code {
+  return [...k(i), Op.callIndirect, HELPER_TYPE[i]!, 0];
+}
 
 
 /**
@@ -478,16 +493,19 @@ function norm(v: Code, size: number): Code {
 
 /**
  * A module defining the block functions `blocks` (compiled by {@link WasmBlockCompiler}s for
- * `layout`), exported under their index (see {@link exportName}). It imports the memory and
- * {@link BLOCK_IMPORTS}; a block given its slot goes on to a linked block with a tail call to
- * the imported `next`, the dispatcher's own tail call through the table of blocks. (Not through
- * the table itself: the host keeps a copy of an imported table per instance, so that
- * instantiating a module would cost in proportion to the table's length, and setting an entry
- * or growing the table in proportion to the modules importing it.) The host's cost of a module
- * is mostly per module, not per function: blocks are cheaper compiled together.
+ * `layout`), exported under their index (see {@link exportName}). It imports the memory,
+ * {@link BLOCK_NEXT} and the helper table `e.t`, whose entries are the {@link BLOCK_HELPERS}: a
+ * block given its slot goes on to a linked block with a tail call to `next`, the dispatcher's own
+ * tail call through the table of blocks. V8 in Node 20 compiles a wrapper for each imported
+ * function's signature with every module (about 0.3 ms a module for six helpers, as much again
+ * as the rest of a module of 23 blocks), and keeps a copy of an imported table per instance, so
+ * that instantiating a module would cost in proportion to the table of blocks, and setting an
+ * entry or growing it in proportion to the modules; the helpers, called less often than `next`,
+ * go through the small table. The host's cost of a module is mostly per module, not per function:
+ * blocks are cheaper compiled together.
  */
 export function blockModule(layout: WasmLayout, blocks: readonly FunctionSpec[]): Uint8Array {
-  return buildModule({ memoryMaximumPages: layout.maximumPages, imports: BLOCK_IMPORTS, functions: blocks });
+  return buildModule({ memoryMaximumPages: layout.maximumPages, tableMinimum: BLOCK_HELPERS.length, imports: [BLOCK_NEXT], extraTypes: BLOCK_MODULE_TYPES, functions: blocks });
 }
 
 /** What {@link WasmBlockCompiler.compile} produced. */
@@ -633,8 +651,9 @@ export class WasmBlockCompiler {
    * `slot`, when not 0, is the table slot the block will be installed in: a direct exit whose
    * link the dispatcher has set ({@link WasmLayout.links}), and an indirect exit (RET, JMP or CALL
    * through a register or memory) to an EIP the hash table ({@link WasmLayout.hash}) holds for
-   * the block's mode key, then go on to the next block with a tail call (to the dispatcher's
-   * `next`, which tail-calls the table's slot), as long as no event poll is asked for (bit 1 of `fl`), instead of returning to the dispatcher.
+   * the block's mode key, then go on to the next block with a tail call (to the imported `next`,
+   * which tail-calls the table's slot), as long as no event poll is asked for (bit 1 of `fl`),
+   * instead of returning to the dispatcher.
    * The block adds its instructions to {@link MailboxWord.Total} and counts the transfer in
    * {@link MailboxWord.Chained} or {@link MailboxWord.LookedUp} first, as the dispatcher would;
    * the next block checks on entry that it may run, as when the dispatcher calls it.
@@ -869,9 +888,10 @@ export class WasmBlockCompiler {
    * The epilogue's way on to the next block (see {@link compile}'s `slot`) when no event poll is
    * asked for: at a direct exit with a link, and at an indirect exit whose EIP the hash table
    * holds for the block's mode key, the chain's total and transfer count go to the mailbox, then
-   * the next block is tail-called with the budget left. (One call site per block: the host
-   * predicts where each block goes on to, as it cannot for the dispatcher's one call site.) Exits
-   * past the first {@link LINKS_PER_SLOT} return to the dispatcher. `store` appends a mailbox
+   * the next block is tail-called with the budget left, through the imported `next`. (The chain
+   * stays in WebAssembly, without the dispatcher's loop; the decompressor of a Debian boot ran as
+   * fast through `next` as with a tail call through the table from each block.) Exits past the
+   * first {@link LINKS_PER_SLOT} return to the dispatcher. `store` appends a mailbox
    * store to `tail`.
    */
   #tailCall(tail: number[], store: (word: number, v: Code) => void): void {
@@ -884,7 +904,7 @@ export class WasmBlockCompiler {
       append(tail, bin(Op.i32Sub, get(P_BUDGET), get(L_RET)));
       append(tail, get(P_FL));
       append(tail, get(L_A));
-      tail.push(Op.returnCall, IMPORT_NEXT, Op.end);
+      tail.push(Op.returnCall, 0, Op.end);
     };
     let indirect = 0;
     for (let x = 0; x < Math.min(this.#exits.length, LINKS_PER_SLOT); x++) if (this.#exits[x]!.kind === ExitKind.Indirect) indirect |= 1 << x;
@@ -1051,7 +1071,7 @@ export class WasmBlockCompiler {
     let cf = p.c;
     if (cf === DEFERRED_CF) {
       cf = this.#temp();
-      this.#set(cf, [Op.call, IMPORT_CF]);
+      this.#set(cf, helper(HELPER_CF));
     }
     const mb = this.#layout.mailbox;
     const w = (word: number, v: Code): void => this.#store32(mb + word * 4, v);
@@ -1109,7 +1129,7 @@ export class WasmBlockCompiler {
   #toEpilogue(eip: Code | number, retired: number, result: number): void {
     if (this.#deadUntil !== -1) this.#deadBroken = true;
     // The epilogue writes CF from its local: a deferred one is evaluated now.
-    if (this.#producer?.c === DEFERRED_CF) this.#set(L_FC, [Op.call, IMPORT_CF]);
+    if (this.#producer?.c === DEFERRED_CF) this.#set(L_FC, helper(HELPER_CF));
     // Only bail-outs are packed: they are many (one per memory access) and rarely taken, while
     // unpacking would cost every taken exit a dozen host instructions.
     const packed = typeof eip === 'number' && result === BAIL ? packBail(eip - this.#pageBase, retired, this.#flagsDescriptor()) : undefined;
@@ -1146,7 +1166,7 @@ export class WasmBlockCompiler {
     const n = bin(Op.i32Add, get(L_DONE), k(retired));
     this.#if(bin(Op.i32GtS, n, get(L_LIM)), () => this.#exit(this.#start, retired, ExitKind.Direct, this.#start));
     // Bit 1 of `fl` is clear when no interrupt can start waiting inside a call (see P_FL).
-    this.#if(bin(Op.i32And, get(P_FL), k(2)), () => this.#if([...n, Op.call, IMPORT_POLL], () => this.#exit(this.#start, retired, ExitKind.Direct, this.#start)));
+    this.#if(bin(Op.i32And, get(P_FL), k(2)), () => this.#if([...n, ...helper(HELPER_POLL)], () => this.#exit(this.#start, retired, ExitKind.Direct, this.#start)));
     this.#set(L_DONE, bin(Op.i32Add, get(L_DONE), k(retired)));
     // The next iteration starts with no producer (see #dropProducer). (The compiler keeps its
     // own: the other side of a conditional back edge goes on with it.)
@@ -1179,7 +1199,7 @@ export class WasmBlockCompiler {
 
   #cf(): Code {
     const p = this.#producer;
-    if (p === undefined) return [Op.call, IMPORT_CF];
+    if (p === undefined) return helper(HELPER_CF);
     switch (p.kind) {
       case 'add':
         return bin(Op.i32LtU, get(p.r), get(p.a));
@@ -1188,14 +1208,14 @@ export class WasmBlockCompiler {
       case 'logic':
         return k(0);
       default:
-        return p.c === DEFERRED_CF ? [Op.call, IMPORT_CF] : get(p.c);
+        return p.c === DEFERRED_CF ? helper(HELPER_CF) : get(p.c);
     }
   }
 
   /** Condition `cc` as 0/1. */
   #cond(cc: number): Code {
     const p = this.#producer;
-    if (p === undefined) return [...k(cc), Op.call, IMPORT_COND];
+    if (p === undefined) return [...k(cc), ...helper(HELPER_COND)];
     const base = this.#condBase(p, cc >> 1);
     return (cc & 1) === 0 ? base : eqz(base);
   }
@@ -1762,7 +1782,7 @@ export class WasmBlockCompiler {
     this.#used = 0xff;
     const regs = this.#layout.regs;
     for (let r = 0; r < 8; r++) this.#store32(regs + r * 4, get(L_REG + r));
-    this.#emit([...k(this.#eip), ...k(this.#next), ...bin(Op.i32Add, get(L_DONE), k(this.#k)), ...k(form.cls), Op.call, IMPORT_INTERP]);
+    this.#emit([...k(this.#eip), ...k(this.#next), ...bin(Op.i32Add, get(L_DONE), k(this.#k)), ...k(form.cls), ...helper(HELPER_INTERP)]);
     const go = this.#temp();
     this.#out.push(Op.localSet);
     uleb(this.#out, go);
@@ -2226,7 +2246,7 @@ export class WasmBlockCompiler {
         }
         this.#flagsToMailbox();
         this.#dropProducer();
-        this.#emit([...bin(Op.i32Or, get(c), bin(Op.i32Shl, get(o), k(11))), Op.call, IMPORT_ROT]);
+        this.#emit([...bin(Op.i32Or, get(c), bin(Op.i32Shl, get(o), k(11))), ...helper(HELPER_ROT)]);
         return r;
       }
       let n: Code;

@@ -166,7 +166,7 @@ export interface FunctionSpec {
 export interface ModuleSpec {
   /** The imported memory (`e.m`): shared, with this maximum in 64 KiB pages. */
   readonly memoryMaximumPages: number;
-  /** With a size, the module imports a function table `e.t` of at least that many entries. */
+  /** With a size, the module imports a function table `e.t` of at least that many entries (its table 0). */
   readonly tableMinimum?: number;
   /** Types used by `call_indirect` besides those of the imports and the function (see {@link typeIndexOf}). */
   readonly extraTypes?: readonly I32Signature[];

@@ -8,8 +8,8 @@
 import { WasmHostArena } from '@popek/core';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_HOST_PAGE, BLOCK_LAYOUT, BLOCK_MODE, CODE, compileWasmBlock, hasNasm } from '../test/support/rig.js';
-import { BLOCK_IMPORTS, LINKS_PER_SLOT, MailboxWord, REFUSED, blockModule, hashEntry, type CompiledWasm } from './wasm-block-compiler.js';
-import { dispatcherModule } from './wasm-dispatch.js';
+import { BLOCK_HELPERS, LINKS_PER_SLOT, MailboxWord, REFUSED, blockModule, hashEntry, type CompiledWasm } from './wasm-block-compiler.js';
+import { dispatcherModule, forwardingModule } from './wasm-dispatch.js';
 import { exportName, wasmHost } from './wasm-module.js';
 
 /** Block A at {@link CODE} (slot 1) adds to EAX and jumps to block B on the next page (slot 2), which adds EAX to EBX and jumps on. */
@@ -54,9 +54,12 @@ function chain(linked: boolean, source = SOURCE, hashed?: readonly [number, numb
   const unexpected = (): never => {
     throw new Error('no helper is called by these blocks');
   };
-  const e: Record<string, unknown> = { m: memory };
-  for (const f of BLOCK_IMPORTS) e[f.name] = unexpected;
-  e['next'] = new api.Instance(new api.Module(dispatcherModule(BLOCK_LAYOUT)), { e: { m: memory, t: table, poll: unexpected } }).exports[exportName(1)];
+  // The helper table's helpers throw; `next` is the dispatcher's, on the table of blocks.
+  const throwing = new api.Instance(new api.Module(forwardingModule(BLOCK_LAYOUT, BLOCK_HELPERS)), { e: { m: memory, ...Object.fromEntries(BLOCK_HELPERS.map((f) => [f.name, unexpected])) } }).exports;
+  const helpers = new api.Table({ element: 'anyfunc', initial: BLOCK_HELPERS.length });
+  BLOCK_HELPERS.forEach((_, i) => helpers.set(i, throwing[exportName(i)]));
+  const next = new api.Instance(new api.Module(dispatcherModule(BLOCK_LAYOUT)), { e: { m: memory, t: table, poll: unexpected } }).exports[exportName(1)];
+  const e: Record<string, unknown> = { m: memory, t: helpers, next };
   const exports = new api.Instance(new api.Module(blockModule(BLOCK_LAYOUT, [compiledA.function, compiledB.function])), { e }).exports;
   const a = exports[exportName(0)] as Block;
   table.set(1, a);
