@@ -345,6 +345,12 @@ interface PageCheck {
   readonly loAt: number;
   readonly spanAt: number;
   readonly maskAt: number;
+  /** The access's own size and permissions (the check before any widening). */
+  readonly size: number;
+  readonly want: number;
+  /** Where the code that reports a failed widened check is in the output (start and end). */
+  readonly reportAt: number;
+  readonly reportEnd: number;
 }
 
 /**
@@ -621,6 +627,8 @@ export class WasmBlockCompiler {
   readonly #shareChecks: boolean;
   /** Accesses compiled with no check of their own. */
   #sharedChecks = 0;
+  /** The patchable page checks in the output, in its order (see `#finalChecks`). */
+  readonly #checks: PageCheck[] = [];
 
   /**
    * @param layout - where the TLB, RAM, registers and mailbox are in the arena
@@ -876,7 +884,7 @@ export class WasmBlockCompiler {
     store(MailboxWord.Slot, k(this.#slot));
     append(tail, get(L_X));
     // The body as bytes: the prologue, the instructions, the epilogue.
-    const out = this.#out;
+    const out = this.#finalChecks();
     const body = bodyBytes(head.length + out.length + tail.length);
     body.set(head);
     body.set(out, head.length);
@@ -1506,12 +1514,52 @@ export class WasmBlockCompiler {
     const spanAt = this.#padded(4096 - size);
     out.push(Op.i32GtU, Op.brIf, 0, Op.br, 1, Op.end);
     // The widened check failed: tell the engine when the access's own check passes.
+    const reportAt = out.length;
     out.push(Op.block, VOID);
     for (const refused of accessRefusals(want, size)) append(out, [...refused, Op.brIf, 0]);
     append(out, mailboxWrite(this.#layout, MailboxWord.SharedCheckFailed, k(1)));
     out.push(Op.end);
+    const check: PageCheck = { lo: 0, hi: size, mask: want, loAt, spanAt, maskAt, size, want, reportAt, reportEnd: out.length };
+    this.#checks.push(check);
     this.#bailOrHostOffset();
-    this.#remember(parts, { lo: 0, hi: size, mask: want, loAt, spanAt, maskAt });
+    this.#remember(parts, check);
+  }
+
+  /**
+   * The output with each patchable page check in its final form: its constants in as few bytes
+   * as they take, the offset's `+ lo` left out when 0, and, for a check no later access widened,
+   * no report of a failed widened check (it is the access's own).
+   */
+  #finalChecks(): number[] {
+    const out = this.#out;
+    if (this.#checks.length === 0) return out;
+    const r: number[] = [];
+    let at = 0;
+    const copyTo = (end: number): void => {
+      for (; at < end; at++) r.push(out[at]!);
+    };
+    const constant = (where: number, v: number): void => {
+      copyTo(where);
+      append(r, k(v).slice(1));
+      at = where + 5;
+    };
+    for (const c of this.#checks) {
+      constant(c.maskAt, c.mask);
+      if (c.lo === 0) {
+        // i32.const lo; i32.add
+        copyTo(c.loAt - 1);
+        at = c.loAt + 6;
+      } else {
+        constant(c.loAt, c.lo);
+      }
+      constant(c.spanAt, 4096 - (c.hi - c.lo));
+      if (c.lo === 0 && c.hi === c.size && c.mask === c.want) {
+        copyTo(c.reportAt);
+        at = c.reportEnd;
+      }
+    }
+    copyTo(out.length);
+    return r;
   }
 
   /** The TLB entry of `L_A`'s page. */
@@ -1747,6 +1795,7 @@ export class WasmBlockCompiler {
     } catch (e) {
       if (e !== UNSUPPORTED) throw e;
       this.#out.length = mark;
+      while (this.#checks.length > 0 && this.#checks[this.#checks.length - 1]!.maskAt >= mark) this.#checks.pop();
       this.#setEnd = -1;
       this.#producer = producer;
       this.#written = written;
