@@ -334,17 +334,19 @@ interface AddressParts {
  * What the TLB check of an access whose page later accesses stand on (see {@link CheckedPage})
  * verifies: that the bytes `lo` to `hi` (from the access's address; `lo` <= 0 < `hi`) are on one
  * page whose TLB entry has the flags `mask`. Each later access widens it to cover its own bytes
- * and permissions, rewriting the check's constants (padded to five bytes, at `loAt`, `spanAt` and
- * `maskAt` in the code) in place; the later access itself is then made with no check at all.
- * When the check fails the block leaves before the first access, and the interpreter makes it.
+ * and permissions; the later access itself is then made with no check at all. The check's
+ * constants depend on the widening, so the output leaves them out (`maskAt` and `offsetAt` are
+ * where they go) until the block is assembled (see `WasmBlockCompiler.#finalChecks`). When the
+ * check fails the block leaves before the first access, and the interpreter makes it.
  */
 interface PageCheck {
   lo: number;
   hi: number;
   mask: number;
-  readonly loAt: number;
-  readonly spanAt: number;
+  /** Where `i32.const mask` goes in the output. */
   readonly maskAt: number;
+  /** Where `i32.const lo; i32.add` (when `lo` is not 0) and `i32.const span` go in the output. */
+  readonly offsetAt: number;
   /** The access's own size and permissions (the check before any widening). */
   readonly size: number;
   readonly want: number;
@@ -1486,9 +1488,6 @@ export class WasmBlockCompiler {
       c.lo = Math.min(c.lo, delta);
       c.hi = Math.max(c.hi, delta + size);
       c.mask |= want;
-      this.#patch(c.loAt, c.lo);
-      this.#patch(c.spanAt, 4096 - (c.hi - c.lo));
-      this.#patch(c.maskAt, c.mask);
       const local = L_PAGE + page.slot;
       this.#sharedChecks++;
       this.#set(L_O, delta === 0 ? get(local) : bin(Op.i32Add, get(local), k(delta)));
@@ -1499,19 +1498,17 @@ export class WasmBlockCompiler {
       this.#checkedAccess(rm, size, want);
       return;
     }
-    // The TLB path with its constants patchable: `L_E` = the entry; leave unless
+    // The TLB path, its constants left for #finalChecks: `L_E` = the entry; leave unless
     // (L_E & mask) == mask and (L_A & 4095) + lo <= 4096 - (hi - lo); the host offset.
     this.#set(L_A, rm.ea);
     this.#set(L_E, this.#tlbEntry());
     const out = this.#out;
     // block block; br_if 0 when ~L_E & mask; br_if 0 when (L_A & 4095) + lo >u 4096 - span; br 1; end
     out.push(Op.block, VOID, Op.block, VOID, Op.localGet, L_E, Op.i32Const, 0x7f, Op.i32Xor);
-    const maskAt = this.#padded(want);
+    const maskAt = out.length;
     out.push(Op.i32And, Op.brIf, 0);
     append(out, bin(Op.i32And, get(L_A), k(4095)));
-    const loAt = this.#padded(0);
-    out.push(Op.i32Add);
-    const spanAt = this.#padded(4096 - size);
+    const offsetAt = out.length;
     out.push(Op.i32GtU, Op.brIf, 0, Op.br, 1, Op.end);
     // The widened check failed: tell the engine when the access's own check passes.
     const reportAt = out.length;
@@ -1519,16 +1516,16 @@ export class WasmBlockCompiler {
     for (const refused of accessRefusals(want, size)) append(out, [...refused, Op.brIf, 0]);
     append(out, mailboxWrite(this.#layout, MailboxWord.SharedCheckFailed, k(1)));
     out.push(Op.end);
-    const check: PageCheck = { lo: 0, hi: size, mask: want, loAt, spanAt, maskAt, size, want, reportAt, reportEnd: out.length };
+    const check: PageCheck = { lo: 0, hi: size, mask: want, maskAt, offsetAt, size, want, reportAt, reportEnd: out.length };
     this.#checks.push(check);
     this.#bailOrHostOffset();
     this.#remember(parts, check);
   }
 
   /**
-   * The output with each patchable page check in its final form: its constants in as few bytes
-   * as they take, the offset's `+ lo` left out when 0, and, for a check no later access widened,
-   * no report of a failed widened check (it is the access's own).
+   * The output with each page check's constants where they go (see {@link PageCheck}), in as few
+   * bytes as they take, the offset's `+ lo` left out when 0, and, for a check no later access
+   * widened, no report of a failed widened check (it is the access's own).
    */
   #finalChecks(): number[] {
     const out = this.#out;
@@ -1538,21 +1535,12 @@ export class WasmBlockCompiler {
     const copyTo = (end: number): void => {
       for (; at < end; at++) r.push(out[at]!);
     };
-    const constant = (where: number, v: number): void => {
-      copyTo(where);
-      append(r, k(v).slice(1));
-      at = where + 5;
-    };
     for (const c of this.#checks) {
-      constant(c.maskAt, c.mask);
-      if (c.lo === 0) {
-        // i32.const lo; i32.add
-        copyTo(c.loAt - 1);
-        at = c.loAt + 6;
-      } else {
-        constant(c.loAt, c.lo);
-      }
-      constant(c.spanAt, 4096 - (c.hi - c.lo));
+      copyTo(c.maskAt);
+      append(r, k(c.mask));
+      copyTo(c.offsetAt);
+      if (c.lo !== 0) append(r, [...k(c.lo), Op.i32Add]);
+      append(r, k(4096 - (c.hi - c.lo)));
       if (c.lo === 0 && c.hi === c.size && c.mask === c.want) {
         copyTo(c.reportAt);
         at = c.reportEnd;
@@ -1568,23 +1556,6 @@ export class WasmBlockCompiler {
     h.push(Op.i32Load);
     memarg(h, this.#layout.tlb);
     return h;
-  }
-
-  /** `i32.const v` with `v` in five bytes, which {@link #patch} may rewrite; returns where they are. */
-  #padded(v: number): number {
-    const out = this.#out;
-    out.push(Op.i32Const);
-    const at = out.length;
-    out.push(0, 0, 0, 0, 0);
-    this.#patch(at, v);
-    return at;
-  }
-
-  /** Writes `v` as a five-byte signed LEB128 at `at` (see {@link #padded}). */
-  #patch(at: number, v: number): void {
-    const out = this.#out;
-    for (let i = 0; i < 4; i++) out[at + i] = ((v >> (7 * i)) & 0x7f) | 0x80;
-    out[at + 4] = (v >> 28) & 0x7f;
   }
 
   /**

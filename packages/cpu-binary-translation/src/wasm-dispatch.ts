@@ -106,10 +106,9 @@ export function dispatcherModule(layout: WasmLayout): Uint8Array {
 
 /**
  * WebAssembly functions that call the host functions `helpers` (imported as `e.<name>`), exported
- * in their order: what the block modules import in their place. A module importing a host
- * function gets its own wrapper for the call, compiled as it is instantiated (V8 in Node 20: about
- * a fifth of a millisecond per module of blocks, three host helpers); a WebAssembly function needs
- * none.
+ * in their order: what the blocks' helper table holds in their place (see `blockModule`). The
+ * wrappers for the host calls are then compiled once, with this module, and not with every module
+ * of blocks.
  */
 export function forwardingModule(layout: WasmLayout, helpers: readonly { readonly name: string; readonly type: I32Signature }[]): Uint8Array {
   const functions = helpers.map((f, i) => {
