@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { runConsole, shellQuote } from './console-run.mjs';
-import { comparisonTable, evaluateGoals, referenceRun, summarizeRounds } from './report.mjs';
+import { BOOT_STAGES, STAGE_MILESTONES, comparisonTable, evaluateGoals, referenceRun, stageDurations, stageTable, summarizeRounds } from './report.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -267,6 +267,7 @@ for (let round = 1; round <= options.rounds; round++) {
       logPath,
       unavailablePattern: item.unavailablePattern,
       exitMeanings: item.exitMeanings,
+      milestones: STAGE_MILESTONES,
       onProgress: (line) => note(`    ${line}`),
     });
     note(`    ${result.status}: prompt ${shown(result.promptSeconds)}, power-off ${shown(result.powerOffSeconds)}${result.note ? `; ${result.note}` : ''} (console log: ${logPath})`);
@@ -277,6 +278,7 @@ for (let round = 1; round <= options.rounds; round++) {
       powerOffSeconds: result.powerOffSeconds,
       promptCpuSeconds: result.promptCpuSeconds,
       powerDownLineSeconds: result.powerDownLineSeconds,
+      stageSeconds: stageDurations(result.milestoneSeconds, result.promptSeconds),
       exitSeconds: result.exitSeconds,
       exitCode: result.exitCode,
       log: logPath,
@@ -316,6 +318,12 @@ if (runs.some((r) => r.emulator === 'v86')) {
   out(`v86 power-off: v86 keeps running after the guest's ACPI S5 request, so its time is the exit of the runner on the kernel's 'reboot: Power down' line.`);
 }
 for (const run of runs) if (run.status !== 'ok' && run.note) out(`${run.emulator} ${run.mode}: ${run.status}: ${run.note}`);
+const stages = stageTable(runs);
+if (stages !== null) {
+  out('');
+  out(`Boot stages: wall seconds from one console line to the next${options.rounds > 1 ? ' (medians of the rounds)' : ''}: ${BOOT_STAGES.map((s) => `${s.name} (to ${s.until === null ? 'the prompt' : `'${s.until.trim()}'`})`).join(', ')}.`);
+  out(stages);
+}
 const speedups = ['promptSeconds', 'powerOffSeconds', 'promptCpuSeconds'].map(btSpeedup);
 out(
   `bt/interpreter speed-up: ${
@@ -351,6 +359,7 @@ if (options.json) {
     timeoutSeconds: options.timeoutMs / 1000,
     rounds: options.rounds,
     reference: reference !== undefined ? { emulator: reference.emulator, mode: reference.mode } : null,
+    stages: BOOT_STAGES,
     runs,
     btOverInterpreter: { promptSeconds: speedups[0], powerOffSeconds: speedups[1], promptCpuSeconds: speedups[2] },
     goals,

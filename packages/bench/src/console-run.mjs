@@ -92,6 +92,8 @@ function seconds(fromMs) {
  * @property {Record<number, {status: string, note: string}>} [exitMeanings] - exit codes that
  *   carry a meaning after the prompt (the v86 runner's "halted without power-off")
  * @property {(line: string) => void} [onProgress] - short progress notes
+ * @property {string[]} [milestones] - console lines (or parts of them) whose first appearance
+ *   is timed too, in any order (see {@link ConsoleRunResult.milestoneSeconds})
  */
 
 /**
@@ -101,6 +103,8 @@ function seconds(fromMs) {
  * @property {number|null} promptCpuSeconds - CPU time the process used until the prompt (Linux)
  * @property {number|null} powerOffSeconds - spawn to the process's exit (only when it powered off)
  * @property {number|null} powerDownLineSeconds - spawn to the kernel's "reboot: Power down" line
+ * @property {(number|null)[]} milestoneSeconds - per entry of the spec's `milestones`: spawn to
+ *   its first appearance on the console (null: it never appeared)
  * @property {number|null} exitSeconds - spawn to the process's exit, whatever the reason
  * @property {number|null} exitCode
  * @property {string|null} signal
@@ -124,6 +128,9 @@ export async function runConsole(spec) {
   }
   const prompt = new StreamMatcher(spec.prompt);
   const powerDown = new StreamMatcher(POWER_DOWN_LINE);
+  const milestones = (spec.milestones ?? []).map((line) => new StreamMatcher(line));
+  /** @type {(number|null)[]} */
+  const milestoneSeconds = milestones.map(() => null);
   const consoleTail = new Tail(2000);
   const stderrTail = new Tail(2000);
   let promptSeconds = null;
@@ -141,6 +148,9 @@ export async function runConsole(spec) {
     const chunk = data.toString('latin1');
     log?.write(data);
     consoleTail.push(chunk);
+    // Milestones in one chunk arrived together: one time for all of them.
+    const now = seconds(started);
+    for (const [i, m] of milestones.entries()) if (!m.found && m.push(chunk)) milestoneSeconds[i] = now;
     if (!prompt.found && prompt.push(chunk)) {
       promptSeconds = seconds(started);
       promptCpuSeconds = cpuSeconds(child.pid);
@@ -183,6 +193,7 @@ export async function runConsole(spec) {
     promptCpuSeconds,
     powerOffSeconds: null,
     powerDownLineSeconds,
+    milestoneSeconds,
     exitSeconds: spawnError ? null : exitSeconds,
     exitCode: code,
     signal,

@@ -45,6 +45,19 @@ describe('runConsole', () => {
     expect(r.powerDownLineSeconds).not.toBeNull();
   });
 
+  it('times the first appearance of each milestone, in whatever order they come', async () => {
+    const script = `process.stdout.write('Linux vers');
+setTimeout(() => process.stdout.write('ion 6.1\\nRun /init\\nRun /init\\n'), 100);
+setTimeout(() => { ${GUEST} }, 150);`;
+    const r = await fake(script, { milestones: ['Run /init', 'Linux version', 'never printed'] });
+    expect(r.status).toBe('ok');
+    const [init, banner, never] = r.milestoneSeconds;
+    expect(banner).toBeGreaterThanOrEqual(0.1);
+    expect(init).toBeGreaterThanOrEqual(banner);
+    expect(init).toBeLessThanOrEqual(r.promptSeconds);
+    expect(never).toBeNull();
+  });
+
   it('reports a refused configuration as unavailable', async () => {
     const r = await fake(`process.stderr.write("popek: There is no CPU mode 'bt'; the CPU modes are: interpreter.\\n"); process.exit(1);`, {
       unavailablePattern: /cpu[- ]mode/i,

@@ -9,6 +9,7 @@
  * @property {number|null} promptSeconds
  * @property {number|null} powerOffSeconds
  * @property {number|null} [promptCpuSeconds] - CPU time used until the prompt
+ * @property {(number|null)[]} [stageSeconds] - the time of each of {@link BOOT_STAGES} (see {@link stageDurations})
  * @property {string} note
  * @property {RoundRecord[]} [rounds] - with `--rounds N`: each round's figures (the record's are their medians)
  * @property {Record<string, [number, number]>} [range] - with several rounds: the smallest and largest figure of each column
@@ -23,6 +24,7 @@
  * @property {number|null} promptSeconds
  * @property {number|null} powerOffSeconds
  * @property {number|null} [promptCpuSeconds]
+ * @property {(number|null)[]} [stageSeconds]
  */
 
 /** The goals of the comparison: Popek bt against the interpreter, v86 and QEMU TCG. */
@@ -32,6 +34,44 @@ export const GOALS = {
 };
 
 const COLUMNS = /** @type {const} */ (['promptSeconds', 'powerOffSeconds']);
+
+/**
+ * The stages of a boot to the prompt, each ending at a line of the guest's serial console (the
+ * last at the prompt), as every emulator prints them for the same kernel and command line: where
+ * the time goes, emulator by emulator.
+ *
+ * The kernel's banner ("Linux version") reaches the serial console only when the console is
+ * registered, so the first stage holds the emulator's own start, the firmware, the kernel's
+ * decompressor and its early setup. The initramfs is unpacked while other initialisation goes
+ * on ("Trying to unpack rootfs" to "Freeing initrd memory").
+ */
+export const BOOT_STAGES = [
+  { name: 'start to banner', until: 'Linux version ' },
+  { name: 'initcalls', until: 'Trying to unpack rootfs' },
+  { name: 'initramfs unpack', until: 'Freeing initrd memory' },
+  { name: 'to /init', until: 'Run /init' },
+  { name: 'user space', until: null },
+];
+
+/** The console lines {@link BOOT_STAGES} end at (the prompt's left out), for `runConsole`'s `milestones`. */
+export const STAGE_MILESTONES = BOOT_STAGES.flatMap((stage) => (stage.until === null ? [] : [stage.until]));
+
+/**
+ * The time of each of {@link BOOT_STAGES} in one run: from the previous stage's line (the first
+ * from the start of the process) to its own; null for a stage whose line, or the line before, did
+ * not appear, or appeared out of order.
+ *
+ * @param {(number|null)[]} milestoneSeconds - the times of {@link STAGE_MILESTONES}, from the start
+ * @param {number|null} promptSeconds
+ * @returns {(number|null)[]}
+ */
+export function stageDurations(milestoneSeconds, promptSeconds) {
+  const ends = [...STAGE_MILESTONES.map((_, i) => milestoneSeconds[i] ?? null), promptSeconds];
+  return ends.map((end, i) => {
+    const start = i === 0 ? 0 : ends[i - 1];
+    return end !== null && start !== null && end >= start ? end - start : null;
+  });
+}
 
 function measured(run, column) {
   const value = run[column];
@@ -68,6 +108,9 @@ export function summarizeRounds(base, rounds) {
     if (values.length > 1) range[column] = [Math.min(...values), Math.max(...values)];
   }
   if (Object.keys(range).length > 0) record.range = range;
+  if (rounds.some((r) => r.stageSeconds !== undefined)) {
+    record.stageSeconds = BOOT_STAGES.map((_, i) => median(rounds.map((r) => r.stageSeconds?.[i] ?? null).filter((v) => v !== null)));
+  }
   const worst = STATUS_ORDER.find((status) => rounds.some((r) => r.status === status)) ?? rounds[0].status;
   const first = rounds.find((r) => r.status === worst);
   const count = rounds.filter((r) => r.status === worst).length;
@@ -141,6 +184,33 @@ export function comparisonTable(runs) {
     ratioCell(run, reference, 'powerOffSeconds'),
     typeof run.promptCpuSeconds === 'number' ? timeCell(run, 'promptCpuSeconds') : '-',
   ]);
+  return markdownTable(header, rows);
+}
+
+/**
+ * The boot stages table: one row per run that timed them (a run of several rounds: each stage's
+ * median), and a last row with Popek bt's time of each stage divided by QEMU's fastest when both
+ * ran: where Popek loses its time against QEMU.
+ *
+ * @param {RunRecord[]} runs
+ * @returns {string|null} null when no run timed its stages
+ */
+export function stageTable(runs) {
+  const timed = runs.filter((r) => r.stageSeconds !== undefined && r.stageSeconds.some((v) => v !== null));
+  if (timed.length === 0) return null;
+  const header = ['emulator', 'mode', ...BOOT_STAGES.map((s) => `${s.name} (s)`)];
+  const cell = (v) => (v === null || v === undefined ? '-' : v.toFixed(2));
+  const rows = timed.map((run) => [run.emulator === 'qemu' ? 'QEMU' : run.emulator === 'popek' ? 'Popek' : 'v86', run.mode, ...BOOT_STAGES.map((_, i) => cell(run.stageSeconds[i]))]);
+  const bt = timed.find((r) => r.emulator === 'popek' && r.mode === 'bt');
+  const qemu = timed.filter((r) => r.emulator === 'qemu');
+  if (bt !== undefined && qemu.length > 0) {
+    const ratio = BOOT_STAGES.map((_, i) => {
+      const q = qemu.map((r) => r.stageSeconds[i]).filter((v) => v !== null && v > 0);
+      const b = bt.stageSeconds[i];
+      return b === null || q.length === 0 ? '-' : `${(b / Math.min(...q)).toFixed(2)}×`;
+    });
+    rows.push(['Popek bt ÷ QEMU', '', ...ratio]);
+  }
   return markdownTable(header, rows);
 }
 

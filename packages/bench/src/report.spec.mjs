@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonTable, evaluateGoals, median, referenceRun, summarizeRounds } from './report.mjs';
+import { BOOT_STAGES, STAGE_MILESTONES, comparisonTable, evaluateGoals, median, referenceRun, stageDurations, stageTable, summarizeRounds } from './report.mjs';
 
 const run = (emulator, mode, promptSeconds, powerOffSeconds, status = 'ok', note = '') => ({ emulator, mode, status, note, promptSeconds, powerOffSeconds });
 
@@ -103,5 +103,50 @@ describe('summarizeRounds', () => {
     const qemu = evaluateGoals(runs)[2];
     expect(qemu.values.promptSeconds).toBeCloseTo(13 / 6.1);
     expect(qemu.verdict).toBe('not met');
+  });
+});
+
+describe('boot stages', () => {
+  it('end at the console lines every emulator prints, the last at the prompt', () => {
+    expect(STAGE_MILESTONES).toEqual(['Linux version ', 'Trying to unpack rootfs', 'Freeing initrd memory', 'Run /init']);
+    expect(BOOT_STAGES.at(-1)?.until).toBeNull();
+  });
+
+  it('time each stage from the line before it, the first from the start', () => {
+    const d = stageDurations([4.5, 7, 7.75, 9.25], 10);
+    expect(d).toEqual([4.5, 2.5, 0.75, 1.5, 0.75]);
+  });
+
+  it('leave out a stage whose line, or the line before it, is missing or out of order', () => {
+    expect(stageDurations([4.5, null, 7.75, 9.25], 10)).toEqual([4.5, null, null, 1.5, 0.75]);
+    expect(stageDurations([4.5, 8, 7.75, 9.25], null)).toEqual([4.5, 3.5, null, 1.5, null]);
+  });
+
+  it('take the median of each stage over the rounds', () => {
+    const rounds = [
+      { status: 'ok', promptSeconds: 10, powerOffSeconds: 12, stageSeconds: [4, 3, 1, 1, 1] },
+      { status: 'ok', promptSeconds: 12, powerOffSeconds: 14, stageSeconds: [5, 4, null, 2, 1] },
+      { status: 'ok', promptSeconds: 11, powerOffSeconds: 13, stageSeconds: [6, 2, 3, 1.5, 0.5] },
+    ];
+    expect(summarizeRounds({ emulator: 'popek', mode: 'bt' }, rounds).stageSeconds).toEqual([5, 3, 2, 1.5, 1]);
+  });
+
+  it("tabulate the runs that timed them and divide Popek bt's stages by QEMU's fastest", () => {
+    const runs = [
+      { ...run('popek', 'bt', 10, 12), stageSeconds: [4, 3, 1, 1.5, 0.5] },
+      run('popek', 'interpreter', 100, 110),
+      { ...run('qemu', 'tcg', 5, 7), stageSeconds: [2.5, 1.5, 0.25, 0.6, 0.15] },
+      { ...run('qemu', 'tcg', 6, 8), stageSeconds: [2, 2, 0.2, null, 0.1] },
+    ];
+    const lines = stageTable(runs)?.split('\n') ?? [];
+    expect(lines).toHaveLength(2 + 3 + 1);
+    expect(lines[0]).toContain('start to banner (s)');
+    expect(lines[2]).toMatch(/\| Popek +\| bt +\| 4\.00 +\| 3\.00 +\| 1\.00 +\| 1\.50 +\| 0\.50 +\|/);
+    expect(lines[5]).toMatch(/\| Popek bt ÷ QEMU +\| +\| 2\.00× +\| 2\.00× +\| 5\.00× +\| 2\.50× +\| 5\.00× +\|/);
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+  });
+
+  it('make no table when no run timed its stages', () => {
+    expect(stageTable([run('qemu', 'tcg', 5, 7)])).toBeNull();
   });
 });
