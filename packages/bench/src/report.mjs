@@ -156,6 +156,11 @@ function ratioCell(run, reference, column) {
   return run === reference ? '1.00× (ref)' : `${(value / base).toFixed(2)}×`;
 }
 
+/** The emulator's name as the tables show it. */
+function emulatorName(run) {
+  return run.emulator === 'qemu' ? 'QEMU' : run.emulator === 'popek' ? 'Popek' : 'v86';
+}
+
 /** Lays out rows of cells as a Markdown table with aligned columns. */
 export function markdownTable(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -176,7 +181,7 @@ export function comparisonTable(runs) {
   const refName = reference !== undefined ? `Popek ${reference.mode}` : 'Popek';
   const header = ['emulator', 'mode', 'to prompt (s)', 'to power-off (s)', `prompt ÷ ${refName}`, `power-off ÷ ${refName}`, 'CPU to prompt (s)'];
   const rows = runs.map((run) => [
-    run.emulator === 'qemu' ? 'QEMU' : run.emulator === 'popek' ? 'Popek' : 'v86',
+    emulatorName(run),
     run.mode,
     timeCell(run, 'promptSeconds'),
     timeCell(run, 'powerOffSeconds'),
@@ -200,7 +205,7 @@ export function stageTable(runs) {
   if (timed.length === 0) return null;
   const header = ['emulator', 'mode', ...BOOT_STAGES.map((s) => `${s.name} (s)`)];
   const cell = (v) => (v === null || v === undefined ? '-' : v.toFixed(2));
-  const rows = timed.map((run) => [run.emulator === 'qemu' ? 'QEMU' : run.emulator === 'popek' ? 'Popek' : 'v86', run.mode, ...BOOT_STAGES.map((_, i) => cell(run.stageSeconds[i]))]);
+  const rows = timed.map((run) => [emulatorName(run), run.mode, ...BOOT_STAGES.map((_, i) => cell(run.stageSeconds[i]))]);
   const bt = timed.find((r) => r.emulator === 'popek' && r.mode === 'bt');
   const qemu = timed.filter((r) => r.emulator === 'qemu');
   if (bt !== undefined && qemu.length > 0) {
