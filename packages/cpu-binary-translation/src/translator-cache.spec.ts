@@ -164,4 +164,42 @@ rb: inc edi
     // with translations are the warm-up loop's and A's.
     expect(r.translator!.tracedPages).toBe(2);
   });
+
+  it('counts every visit of cold blocks that run one after another, as a lookup: a loop of three blocks stays interpreted until its head has had 64 visits, and is translated (as one superblock) on the 64th', () => {
+    // Three blocks that jump to one another, interpreted back to back while cold. The loop's
+    // head is visited as a block from the second round on (the first round enters it from above).
+    const source = (rounds: number): string => `
+    ${WARMUP}
+    xor eax, eax
+    xor ebx, ebx
+    xor esi, esi
+    mov ecx, ${rounds}
+top:
+    inc eax
+    jmp b1
+b1: inc ebx
+    jmp b2
+b2: inc esi
+    dec ecx
+    jnz top
+    hlt
+`;
+    const hot = 64;
+    const run = (rounds: number): { translations: number; lookups: number } => {
+      const r = makeRig('bt', { bt: { backend: 'js', hotThreshold: hot } });
+      r.load(source(rounds));
+      expect(r.run()).toBe(SliceExit.Halted);
+      expect([regs(r).eax, regs(r).ebx, regs(r).esi]).toEqual([rounds, rounds, rounds]);
+      return { translations: r.metrics.value('bt.translations'), lookups: r.metrics.value('bt.transfers', { kind: 'lookup' }) };
+    };
+    const before = run(hot - 1);
+    const cold = run(hot);
+    const hotRun = run(hot + 1);
+    // One more round: three more visits, each looked up; nothing translated until the head's 64th.
+    expect(cold.lookups - before.lookups).toBe(3);
+    expect(cold.translations).toBe(before.translations);
+    expect(hotRun.translations).toBe(cold.translations + 1);
+    // Translated, the loop runs as one block, chained to itself: no more lookups.
+    expect(hotRun.lookups).toBe(cold.lookups);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { SliceExit } from '@popek/core';
 import { describe, expect, it } from 'vitest';
-import { WARMUP, archState, hasNasm, makeRig, regs, type Engine, type Rig } from '../test/support/rig.js';
+import { WARMUP, archState, hasNasm, makeRig, regs, type ArchState, type Engine, type Rig } from '../test/support/rig.js';
 
 const VECTOR = 0x20;
 const HANDLER = 0x18000;
@@ -82,6 +82,48 @@ l:  inc eax
       return archState(r);
     };
     expect(run('bt')).toEqual(run('interp'));
+  });
+
+  it('cold blocks interpreted back to back: slices end on the same instruction as under the interpreter, and an interrupt raised on an OUT in the middle of the run is taken right after it', () => {
+    // Blocks that never turn hot, each jumping to the next.
+    const chain = `
+l:  inc eax
+    jmp c1
+c1: add ebx, eax
+    jmp c2
+c2: test eax, 0x3f
+    jnz c3
+    out 0x81, al
+c3: xor edx, ebx
+    jmp l
+`;
+    const run = (engine: Engine, slice: number): ArchState[] => {
+      const r = makeRig(engine, { bt: { hotThreshold: 1_000_000 } });
+      r.load(`${WARMUP}\n    sti\n${chain}`);
+      r.load(HANDLER_SRC, HANDLER);
+      r.setGate(VECTOR, HANDLER);
+      let outs = 0;
+      r.bus.mapPorts(0x81, 1, {
+        read: () => 0xff,
+        write: () => {
+          if (++outs === 5) r.pic.pending.push(VECTOR);
+        },
+      });
+      const states: ArchState[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        const exit = r.cpu.runSlice(slice);
+        states.push(archState(r));
+        if (exit === SliceExit.Halted) break;
+      }
+      expect(r.u32(RECORD + 4)).toBe(1);
+      expect(r.u32(RECORD)).toBe(5 * 0x40);
+      return states;
+    };
+    for (const slice of [7, 64, 1000]) {
+      const bt = run('bt', slice);
+      expect(bt).toEqual(run('interp', slice));
+      expect(run('bt', slice)).toEqual(bt);
+    }
   });
 });
 
