@@ -71,6 +71,40 @@ describe('X86Cpu', () => {
     expect(t.cpu.regs[7]).toBe(0x300000 + 40000);
   });
 
+  it.each([
+    ['bytes, moved up by 3 over themselves', 1, 0x20ff0, 0x20ff3, 3000],
+    ['words, moved down by 6 over themselves (the copy repeats the first ones)', 2, 0x21ffe, 0x21ff8, 1500],
+    ['dwords, moved up by 5 bytes over themselves', 4, 0x23ffc, 0x24001, 1000],
+    ['dwords, moved up across pages without overlap', 4, 0x24ffc, 0x28000, 4000],
+    ['dwords, moved down across pages without overlap', 4, 0x2fffc, 0x27002, 2000],
+  ])('REP MOVS with DF = 1 (%s) copies element by element from the highest down, whether or not the TLB maps the pages', (_name, size, si, di, count) => {
+    const op = size === 1 ? 'movsb' : size === 2 ? 'movsw' : 'movsd';
+    const base = 0x20000;
+    const span = 0x10000;
+    const pattern = Uint8Array.from({ length: span }, (_, i) => (i * 37 + (i >> 8)) & 0xff);
+    // The model: one element at a time, the element read whole before it is written.
+    const want = pattern.slice();
+    for (let i = 0, s = si - base, d = di - base; i < count; i++, s -= size, d -= size) want.set(want.slice(s, s + size), d);
+    const t = makeCpu();
+    load(t, 0x1000, `
+      std
+      rep ${op}
+      cld
+      hlt`);
+    flatProtected(t.cpu, 0x1000); // flushes the TLB
+    for (const warm of [false, true]) {
+      t.bus.ram.set(pattern, base);
+      t.cpu.eip = 0x1000;
+      t.cpu.halted = false;
+      t.cpu.regs[6] = si;
+      t.cpu.regs[7] = di;
+      t.cpu.regs[1] = count;
+      expect(t.cpu.runSlice(1000), warm ? 'warm TLB' : 'cold TLB').toBe(SliceExit.Halted);
+      expect(t.bus.ram.subarray(base, base + span), warm ? 'warm TLB' : 'cold TLB').toEqual(want);
+      expect([t.cpu.regs[6], t.cpu.regs[7], t.cpu.regs[1]]).toEqual([si - count * size, di - count * size, 0]);
+    }
+  });
+
   it('saves the same state after HLT whether the slice ended on the HLT or went on', () => {
     const halted = (slice: number): Uint8Array => {
       const t = makeCpu();

@@ -1116,6 +1116,46 @@ function movsFast(c: X86Cpu, src: number, s: number, count: number, limit: numbe
   return n;
 }
 
+/**
+ * REP MOVS fast path with DF = 1 (32-bit addresses), as {@link movsFast}: elements are copied
+ * from the highest down, so a run whose destination lies above its source (overlapping or not)
+ * is a block move; one whose destination starts below its source and overlaps it is left to the
+ * general loop. (Linux's decompressor moves the compressed kernel up this way, several MiB.)
+ */
+function movsBackFast(c: X86Cpu, src: number, s: number, count: number, limit: number): number {
+  const R = c.regs;
+  const ram = c.ram;
+  let n = count;
+  const stop = count > limit ? count - limit : 0;
+  while (n > stop) {
+    const si = R[6]! >>> 0;
+    const di = R[7]! >>> 0;
+    const sl = (c.segBase[src]! + si) | 0;
+    const dl = (c.segBase[Seg.ES]! + di) | 0;
+    const se = c.tlb[sl >>> 12]!;
+    const de = c.tlb[dl >>> 12]!;
+    if ((se & c.rdFlag) === 0 || (de & c.wrFlag) === 0) break;
+    const sp = sl & 0xfff;
+    const dp = dl & 0xfff;
+    // The run goes down from the element at each offset to its page's start.
+    if (sp + s > 4096 || dp + s > 4096) break;
+    let k = Math.floor((sp < dp ? sp : dp) / s) + 1;
+    if (k > n - stop) k = n - stop;
+    const down = (k - 1) * s;
+    if (si < down || di < down || si - down < c.segLo[src]! || si + s - 1 > c.segRHi[src]! || di - down < c.segLo[Seg.ES]! || di + s - 1 > c.segWHi[Seg.ES]!) break;
+    const hs = (se & ~0xfff) | (sp - down);
+    const hd = (de & ~0xfff) | (dp - down);
+    const bytes = k * s;
+    if (hd < hs && hd + bytes > hs) break;
+    ram.copyWithin(hd, hs, hs + bytes);
+    n -= k;
+    R[6] = si - bytes;
+    R[7] = di - bytes;
+    R[1] = n;
+  }
+  return n;
+}
+
 /** MOVS (A4 A5). */
 export function movs(c: X86Cpu): void {
   const s = c.opcode === 0xa4 ? 1 : osz(c);
@@ -1131,7 +1171,7 @@ export function movs(c: X86Cpu): void {
       return;
     }
     const count = R[1]! >>> 0;
-    let n = d > 0 ? movsFast(c, src, s, count, STRING_CHUNK) : count;
+    let n = d > 0 ? movsFast(c, src, s, count, STRING_CHUNK) : movsBackFast(c, src, s, count, STRING_CHUNK);
     let k = count - n;
     while (n !== 0 && k < STRING_CHUNK) {
       c.wrN(Seg.ES, R[7]! >>> 0, s, c.rdN(src, R[6]! >>> 0, s));
