@@ -3,6 +3,7 @@
  * stack, near control transfer, string instructions, bit operations, and the 0F integer
  * extensions. System instructions live in ops-system.ts.
  */
+import { AccessKind } from '@popek/mmu';
 import { REG8_OFFSET, type X86Cpu } from '../cpu.js';
 import { Seg } from '../constants.js';
 import { Vector } from '../cpu-fault.js';
@@ -1044,6 +1045,26 @@ function step(c: X86Cpu, size: number): number {
 const STRING_CHUNK = 4096;
 
 /**
+ * The TLB entry of linear address `lin` when it allows an access with `flag` (the CPU's `rdFlag`
+ * or `wrFlag`, of access `kind`), filled through the MMU as the access itself would fill it when
+ * the TLB does not hold it yet; 0 where the access must take the general path (a page fault to
+ * raise, a page that is not RAM or is write-traced, fast paths closed). Callers check the
+ * element's segment bounds first, as the access does before it translates. The string fast paths
+ * use it so that a long copy or fill through pages the TLB has not seen yet (after a CR3 write, or
+ * with paging off, where entries are filled on first use) stays on the fast path.
+ */
+function stringEntry(c: X86Cpu, lin: number, flag: number, kind: AccessKind): number {
+  const e = c.tlb[lin >>> 12]!;
+  if ((e & flag) !== 0) return e;
+  if (flag === 0) return 0;
+  // A translation may refill TLB entries: the fetch window is re-validated, as after any.
+  c.fetchLen = 0;
+  if (c.mmu.translate(lin >>> 0, kind, c.user) < 0) return 0;
+  const filled = c.tlb[lin >>> 12]!;
+  return (filled & flag) !== 0 ? filled : 0;
+}
+
+/**
  * REP STOS fast path (32-bit addresses, DF = 0): whole runs inside one page whose TLB entry
  * allows the write, within the ES limit, go straight to RAM, at most `limit` iterations. Returns
  * the count left (the general loop handles page crossings, faults and the slow path).
@@ -1055,9 +1076,10 @@ function stosFast(c: X86Cpu, v: number, s: number, count: number, limit: number)
   const stop = count > limit ? count - limit : 0;
   while (n > stop) {
     const di = R[7]! >>> 0;
+    if (di < c.segLo[Seg.ES]! || di + s - 1 > c.segWHi[Seg.ES]!) break;
     const lin = (c.segBase[Seg.ES]! + di) | 0;
-    const e = c.tlb[lin >>> 12]!;
-    if ((e & c.wrFlag) === 0) break;
+    const e = stringEntry(c, lin, c.wrFlag, AccessKind.Write);
+    if (e === 0) break;
     const po = lin & 0xfff;
     let k = Math.floor((4096 - po) / s);
     if (k > n - stop) k = n - stop;
@@ -1093,6 +1115,10 @@ function movsFast(c: X86Cpu, src: number, s: number, count: number, limit: numbe
     const di = R[7]! >>> 0;
     const sl = (c.segBase[src]! + si) | 0;
     const dl = (c.segBase[Seg.ES]! + di) | 0;
+    // The first element's bounds, then its pages: the source first, as each element reads it
+    // before it writes.
+    if (si < c.segLo[src]! || si + s - 1 > c.segRHi[src]! || di < c.segLo[Seg.ES]! || di + s - 1 > c.segWHi[Seg.ES]!) break;
+    if (stringEntry(c, sl, c.rdFlag, AccessKind.Read) === 0 || stringEntry(c, dl, c.wrFlag, AccessKind.Write) === 0) break;
     const se = c.tlb[sl >>> 12]!;
     const de = c.tlb[dl >>> 12]!;
     if ((se & c.rdFlag) === 0 || (de & c.wrFlag) === 0) break;
@@ -1132,6 +1158,10 @@ function movsBackFast(c: X86Cpu, src: number, s: number, count: number, limit: n
     const di = R[7]! >>> 0;
     const sl = (c.segBase[src]! + si) | 0;
     const dl = (c.segBase[Seg.ES]! + di) | 0;
+    // The first element's bounds, then its pages: the source first, as each element reads it
+    // before it writes.
+    if (si < c.segLo[src]! || si + s - 1 > c.segRHi[src]! || di < c.segLo[Seg.ES]! || di + s - 1 > c.segWHi[Seg.ES]!) break;
+    if (stringEntry(c, sl, c.rdFlag, AccessKind.Read) === 0 || stringEntry(c, dl, c.wrFlag, AccessKind.Write) === 0) break;
     const se = c.tlb[sl >>> 12]!;
     const de = c.tlb[dl >>> 12]!;
     if ((se & c.rdFlag) === 0 || (de & c.wrFlag) === 0) break;
