@@ -13,7 +13,7 @@ import {
   type MetricsRegistry,
   type WriteTracer,
 } from '@popek/core';
-import { Eflags, PARITY, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
+import { Eflags, PARITY, decodeInstruction, divAcc, imulTrunc, isCpuFault, mulAcc, shift, type ExecutionEngine, type X86Cpu } from '@popek/cpu-x86';
 import { BlockCompiler, ExitKind, MAX_BLOCK_INSTRUCTIONS, ModeBit, scanBlock, type ExitSpec } from './block-compiler.js';
 import { BAIL, BLOCK_HELPERS, BLOCK_NEXT, FlagState, MAILBOX_BYTES, MAX_INSTRUCTION_BYTES, MailboxWord, WasmBlockCompiler, blockModule, type CompiledWasm, type WasmBlockOptions, type WasmLayout } from './wasm-block-compiler.js';
 import { HASH_ENTRIES, HASH_ENTRY_BYTES, LINKS_PER_SLOT, carryModule, conditionModule, dispatcherModule, forwardingModule, hashEntry, refusingModule } from './wasm-dispatch.js';
@@ -217,6 +217,8 @@ class Block {
   jsOnly = false;
   /** Times the WebAssembly block left before an access whose widened page check failed when its own would have passed. */
   bails = 0;
+  /** The guest frame of the next page, when the block runs an instruction that crosses into it inline (else -1). */
+  gfn2 = -1;
 
   constructor(
     /** Host offset of the first byte (the cache key). */
@@ -428,7 +430,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       this.#dropPage(gfn, blocks);
       this.#cInvalidWrite.value++;
       this.#pageInvalidations.set(gfn, (this.#pageInvalidations.get(gfn) ?? 0) + 1);
-      if (this.#running !== undefined && this.#running.gfn === gfn) this.smc = 1;
+      if (this.#running !== undefined && (this.#running.gfn === gfn || this.#running.gfn2 === gfn)) this.smc = 1;
     }
   }
 
@@ -938,22 +940,28 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
    * translated and is interpreted one instruction at a time).
    */
   #tracePage(b: Block): Block[] | undefined {
-    let blocks = this.#pages.get(b.gfn);
+    const blocks = this.#traceFrame(b.gfn);
+    if (blocks === undefined) {
+      this.#coldForget(b);
+      b.hits = -Infinity;
+    }
+    return blocks;
+  }
+
+  /** Write-traces guest frame `gfn` (unless traced already) and returns its list of translations; undefined when it is not RAM. */
+  #traceFrame(gfn: number): Block[] | undefined {
+    let blocks = this.#pages.get(gfn);
     if (blocks !== undefined) return blocks;
     this.#ownTrace = true;
     let traced: boolean;
     try {
-      traced = this.#tracing.trace(b.gfn, this);
+      traced = this.#tracing.trace(gfn, this);
     } finally {
       this.#ownTrace = false;
     }
-    if (!traced) {
-      this.#coldForget(b);
-      b.hits = -Infinity;
-      return undefined;
-    }
+    if (!traced) return undefined;
     blocks = [];
-    this.#pages.set(b.gfn, blocks);
+    this.#pages.set(gfn, blocks);
     return blocks;
   }
 
@@ -968,7 +976,18 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       // follow its own links.
       const slot = wasm.slots.length + blocks.length;
       const shareChecks = !this.#unsharedKeys.has(b.key);
-      const w = new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip), { shareChecks }).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag, this.#nextPage(b), slot);
+      const next = this.#nextPage(b) ?? this.#nextPageFetched(b, page);
+      const compile = (nextHost: number): CompiledWasm | undefined =>
+        new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip), { shareChecks }).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag, next?.bytes, slot, nextHost);
+      let w = compile(next?.hostPage ?? -1);
+      if (w?.crossesPage === true) {
+        // Its crossing instruction stands on the next page's bytes: a write there drops it too
+        // (the page is traced once the batch is compiled: tracing flushes the TLB, which the
+        // batch's other blocks read their next pages through).
+        const gfn2 = this.#nextFrame(b);
+        if (gfn2 >= 0) b.gfn2 = gfn2;
+        else w = compile(-1);
+      }
       if (w === undefined) {
         // A JavaScript block runs unoptimised for its first thousands of calls: only worth it hot.
         b.jsOnly = true;
@@ -977,6 +996,12 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         blocks.push(b);
         compiled.push(w);
       }
+    }
+    if (blocks.some((b) => b.gfn2 >= 0 && this.#traceFrame(b.gfn2) === undefined)) {
+      // A next page the TLB maps executable that is not RAM: not seen, but the blocks were
+      // compiled for their slots in order, so none of them is installed (a new start).
+      this.#flush(this.#cInvalidMapping);
+      return;
     }
     if (blocks.length === 0) return;
     const fns = this.#instantiate(wasm, compiled);
@@ -1003,11 +1028,34 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
    * executable RAM now (for an instruction that crosses the page end; the block does not rely on
    * them staying so, see {@link WasmBlockCompiler.compile}).
    */
-  #nextPage(b: Block): Uint8Array | undefined {
+  #nextPage(b: Block): { bytes: Uint8Array; hostPage: number } | undefined {
     const e = this.tlb[((b.eip >>> 12) + 1) & 0xf_ffff]!;
     if ((e & this.cpu.exFlag) === 0) return undefined;
     const at = e & OFFSET_MASK;
-    return this.ram.subarray(at, at + MAX_INSTRUCTION_BYTES);
+    return { bytes: this.ram.subarray(at, at + MAX_INSTRUCTION_BYTES), hostPage: at };
+  }
+
+  /**
+   * The next page as {@link #nextPage} gives it, for a block whose first instruction crosses into
+   * it when the TLB does not hold it now (a flush since): the interpreter fetched that instruction
+   * there on the block's visits, so the page is translated again as that fetch would. Without it
+   * such a block would never be compiled (nor could the JavaScript backend take it).
+   */
+  #nextPageFetched(b: Block, page: Uint8Array): { bytes: Uint8Array; hostPage: number } | undefined {
+    if (decodeInstruction(page, b.eip & 0xfff, true) !== undefined) return undefined;
+    if (this.#nextFrame(b) < 0) return undefined;
+    return this.#nextPage(b);
+  }
+
+  /**
+   * The guest frame of the page after block `b`'s in linear order, or -1 when it does not
+   * translate for an instruction fetch now. (The TLB holds it already, executable: the
+   * interpreter fetched the crossing instruction there.)
+   */
+  #nextFrame(b: Block): number {
+    const lin = ((((b.eip >>> 12) + 1) & 0xf_ffff) << 12) >>> 0;
+    const gpa = this.cpu.mmu.translate(lin, 2, this.cpu.user);
+    return gpa < 0 ? -1 : gpa >>> 12;
   }
 
   /** Puts WebAssembly block function `fn` (of `b`, compiled as `w`) in a table slot and the hash table. */
@@ -1054,6 +1102,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     b.exits = exits;
     b.next = new Array<Block | undefined>(exits.length).fill(undefined);
     this.#pages.get(b.gfn)!.push(b);
+    if (b.gfn2 >= 0 && b.gfn2 !== b.gfn) this.#pages.get(b.gfn2)?.push(b);
     this.#translated++;
     this.#cTranslations.value++;
     this.#cTranslatedInstructions.value += instructions;
@@ -1073,9 +1122,16 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   }
 
   #dropPage(gfn: number, blocks: readonly Block[]): void {
-    for (const b of blocks) this.#forget(b);
-    this.#cBlocksInvalidated.value += blocks.length;
-    this.#translated -= blocks.length;
+    // A block whose crossing instruction stands on the next page is on that page's list too: it
+    // may have gone with the other page already.
+    let dropped = 0;
+    for (const b of blocks) {
+      if (!b.valid) continue;
+      this.#forget(b);
+      dropped++;
+    }
+    this.#cBlocksInvalidated.value += dropped;
+    this.#translated -= dropped;
     this.#pages.delete(gfn);
     this.#tracing.untrace(gfn, this);
   }
@@ -1143,8 +1199,12 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     if (this.#map.size === 0 && this.#pages.size === 0) return;
     cause.value++;
     for (const [gfn, blocks] of this.#pages) {
-      for (const b of blocks) b.valid = false;
-      this.#cBlocksInvalidated.value += blocks.length;
+      // (A block on two pages' lists counts once.)
+      for (const b of blocks) {
+        if (!b.valid) continue;
+        b.valid = false;
+        this.#cBlocksInvalidated.value++;
+      }
       this.#tracing.untrace(gfn, this);
     }
     for (const b of this.#map.values()) b.valid = false;

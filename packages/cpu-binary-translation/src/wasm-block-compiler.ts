@@ -535,6 +535,12 @@ export interface CompiledWasm {
   readonly deadRotateFlags: number;
   /** Accesses made with no check of their own, on an earlier access's widened check. */
   readonly sharedChecks: number;
+  /**
+   * Whether the block runs an instruction that crosses into the next page inline, on the bytes
+   * it found there (see {@link WasmBlockCompiler.compile}'s `nextHostPage`): a write to that page
+   * must drop the block as a write to its own does.
+   */
+  readonly crossesPage: boolean;
 }
 
 /** Options of {@link WasmBlockCompiler}. */
@@ -581,6 +587,10 @@ export class WasmBlockCompiler {
   #exFlag = 0;
   /** The first bytes of the page after the block's, when it was executable RAM at compile time. */
   #nextPage: Uint8Array | undefined;
+  /** The host offset of the next page's RAM at compile time, or -1: crossing instructions go through the interpreter. */
+  #nextHostPage = -1;
+  /** An instruction crossing into the next page was compiled inline. */
+  #crossed = false;
   /** The block's table slot (0: none, the block always returns to the dispatcher). */
   #slot = 0;
   /** {@link #accessHead}'s bytes by permission flags and size, for this layout. */
@@ -668,11 +678,12 @@ export class WasmBlockCompiler {
    * {@link MailboxWord.Chained} or {@link MailboxWord.LookedUp} first, as the dispatcher would;
    * the next block checks on entry that it may run, as when the dispatcher calls it.
    */
-  compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number, nextPage?: Uint8Array, slot = 0): CompiledWasm | undefined {
+  compile(bytes: Uint8Array, offset: number, eip: number, mode: number, hostPage: number, exFlag: number, nextPage?: Uint8Array, slot = 0, nextHostPage = -1): CompiledWasm | undefined {
     this.#slot = slot;
     this.#hostPage = hostPage;
     this.#exFlag = exFlag;
     this.#nextPage = nextPage;
+    this.#nextHostPage = nextPage !== undefined ? nextHostPage : -1;
     // Data accesses need the flags of the block's privilege (CPL 3: user; else supervisor), as
     // constants. (The CPU's own flags are 0 while alignment checks or data breakpoints close its
     // fast paths; the engine then runs no WebAssembly block.)
@@ -691,7 +702,7 @@ export class WasmBlockCompiler {
       // with every rotate's flags.
       const again = new WasmBlockCompiler(this.#layout, this.#visits, { shareChecks: this.#shareChecks });
       again.#deadFlags = false;
-      return again.compile(bytes, offset, eip, mode, hostPage, exFlag, nextPage, slot);
+      return again.compile(bytes, offset, eip, mode, hostPage, exFlag, nextPage, slot, nextHostPage);
     }
     const count = this.#longest;
     return {
@@ -702,6 +713,7 @@ export class WasmBlockCompiler {
       exits: this.#exits,
       deadRotateFlags: this.#deadRotates,
       sharedChecks: this.#sharedChecks,
+      crossesPage: this.#crossed,
     };
   }
 
@@ -731,7 +743,7 @@ export class WasmBlockCompiler {
       this.#next = (pc + insn.length) | 0;
       this.#redirected = false;
       // Not handled: the path ends before it. (One that crosses the page end, the interpreter runs.)
-      if (!(across ? this.#viaInterpreter() : this.#instruction(off))) break;
+      if (!(across ? this.#acrossInline(off) || this.#viaInterpreter() : this.#instruction(off))) break;
       if (pc === this.#deadUntil) this.#deadUntil = -1;
       visited.add(pc);
       this.#total++;
@@ -779,6 +791,37 @@ export class WasmBlockCompiler {
     spliced.set(next.subarray(0, MAX_INSTRUCTION_BYTES - head), head);
     const insn = decodeInstruction(spliced, 0, true);
     return insn !== undefined && insn.length > head ? insn : undefined;
+  }
+
+  /**
+   * Compiles the current instruction, which crosses into the next page, inline on the bytes the
+   * next page held at compile time (instructions that transfer control excepted): first a check
+   * that the TLB still maps the next page, executable, to the RAM the bytes came from, or the
+   * block leaves before the instruction and the interpreter fetches it afresh (a fault, a new
+   * mapping); the engine drops the block when the next page is written. False: not compiled
+   * (nothing emitted), the interpreter runs it from inside the block.
+   */
+  #acrossInline(off: number): boolean {
+    const next = this.#nextPage;
+    if (next === undefined || this.#nextHostPage < 0 || transfersControl(this.#insn)) return false;
+    const page = this.#ops.bytes;
+    const spliced = new Uint8Array(page.length + MAX_INSTRUCTION_BYTES);
+    spliced.set(page);
+    spliced.set(next.subarray(0, MAX_INSTRUCTION_BYTES), page.length);
+    const ex = this.#exFlag;
+    const nextEntry = load32(this.#layout.tlb + ((((this.#pageBase >>> 12) + 1) & 0xf_ffff) << 2));
+    this.#if(bin(Op.i32Ne, bin(Op.i32And, nextEntry, k(0x7fff_f000 | ex)), k(this.#nextHostPage | ex)), () => this.#bail());
+    this.#ops.bytes = spliced;
+    let done: boolean;
+    try {
+      done = this.#instruction(off);
+    } finally {
+      this.#ops.bytes = page;
+    }
+    // Not handled after all: the interpreter runs it after the check (which stays: leaving before
+    // the instruction is right either way).
+    if (done) this.#crossed = true;
+    return done;
   }
 
   /**
