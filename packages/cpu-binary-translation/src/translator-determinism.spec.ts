@@ -5,7 +5,7 @@
  */
 import { SliceExit } from '@popek/core';
 import { describe, expect, it } from 'vitest';
-import { WARMUP, archState, hasNasm, makeRig, regs, type ArchState, type Engine, type Rig } from '../test/support/rig.js';
+import { WARMUP, archState, hasNasm, makeRig, regs, type ArchState, type Engine, type Rig, type RigOptions } from '../test/support/rig.js';
 
 const VECTOR = 0x20;
 const HANDLER = 0x18000;
@@ -18,6 +18,25 @@ const HANDLER_SRC = `
     hlt
     jmp $ - 1
 `;
+
+/**
+ * A rig that runs `loop` with interrupts enabled after the warm-up and raises {@link VECTOR} on
+ * the `nth` write to port 0x81 (the handler records EAX and halts).
+ */
+function rigRaisingOnOut(engine: Engine, loop: string, nth: number, options: RigOptions = {}): Rig {
+  const r = makeRig(engine, options);
+  r.load(`${WARMUP}\n    sti\n${loop}`);
+  r.load(HANDLER_SRC, HANDLER);
+  r.setGate(VECTOR, HANDLER);
+  let outs = 0;
+  r.bus.mapPorts(0x81, 1, {
+    read: () => 0xff,
+    write: () => {
+      if (++outs === nth) r.pic.pending.push(VECTOR);
+    },
+  });
+  return r;
+}
 
 const TIGHT = `
 l:  inc eax
@@ -66,17 +85,7 @@ l:  inc eax
     jmp l
 `;
     const run = (engine: Engine): ReturnType<typeof archState> => {
-      const r = makeRig(engine);
-      r.load(`${WARMUP}\n    sti\n${loop}`);
-      r.load(HANDLER_SRC, HANDLER);
-      r.setGate(VECTOR, HANDLER);
-      let outs = 0;
-      r.bus.mapPorts(0x81, 1, {
-        read: () => 0xff,
-        write: () => {
-          if (++outs === 3) r.pic.pending.push(VECTOR);
-        },
-      });
+      const r = rigRaisingOnOut(engine, loop, 3);
       expect(r.run(100_000)).toBe(SliceExit.Halted);
       expect(r.u32(RECORD)).toBe(0x300);
       return archState(r);
@@ -98,17 +107,7 @@ c3: xor edx, ebx
     jmp l
 `;
     const run = (engine: Engine, slice: number): ArchState[] => {
-      const r = makeRig(engine, { bt: { hotThreshold: 1_000_000 } });
-      r.load(`${WARMUP}\n    sti\n${chain}`);
-      r.load(HANDLER_SRC, HANDLER);
-      r.setGate(VECTOR, HANDLER);
-      let outs = 0;
-      r.bus.mapPorts(0x81, 1, {
-        read: () => 0xff,
-        write: () => {
-          if (++outs === 5) r.pic.pending.push(VECTOR);
-        },
-      });
+      const r = rigRaisingOnOut(engine, chain, 5, { bt: { hotThreshold: 1_000_000 } });
       const states: ArchState[] = [];
       for (let i = 0; i < 10_000; i++) {
         const exit = r.cpu.runSlice(slice);

@@ -1104,6 +1104,19 @@ function stosFast(c: X86Cpu, v: number, s: number, count: number, limit: number)
   return n;
 }
 
+/**
+ * Whether the element a REP MOVS fast path copies next (`s` bytes from `src`:`si`, linear `sl`,
+ * to ES:`di`, linear `dl`) is within its segments' bounds and its pages are in the TLB for the
+ * read and the write (filled as {@link stringEntry} fills them: the bounds first, then the source,
+ * as each element reads it before it writes).
+ */
+function movsElementMapped(c: X86Cpu, src: number, s: number, si: number, di: number, sl: number, dl: number): boolean {
+  if (si < c.segLo[src]! || si + s - 1 > c.segRHi[src]! || di < c.segLo[Seg.ES]! || di + s - 1 > c.segWHi[Seg.ES]!) return false;
+  if (stringEntry(c, sl, c.rdFlag, AccessKind.Read) === 0 || stringEntry(c, dl, c.wrFlag, AccessKind.Write) === 0) return false;
+  // The destination's translation may have refilled the source's entry.
+  return (c.tlb[sl >>> 12]! & c.rdFlag) !== 0 && (c.tlb[dl >>> 12]! & c.wrFlag) !== 0;
+}
+
 /** REP MOVS fast path (32-bit addresses, DF = 0), as {@link stosFast}. */
 function movsFast(c: X86Cpu, src: number, s: number, count: number, limit: number): number {
   const R = c.regs;
@@ -1115,13 +1128,9 @@ function movsFast(c: X86Cpu, src: number, s: number, count: number, limit: numbe
     const di = R[7]! >>> 0;
     const sl = (c.segBase[src]! + si) | 0;
     const dl = (c.segBase[Seg.ES]! + di) | 0;
-    // The first element's bounds, then its pages: the source first, as each element reads it
-    // before it writes.
-    if (si < c.segLo[src]! || si + s - 1 > c.segRHi[src]! || di < c.segLo[Seg.ES]! || di + s - 1 > c.segWHi[Seg.ES]!) break;
-    if (stringEntry(c, sl, c.rdFlag, AccessKind.Read) === 0 || stringEntry(c, dl, c.wrFlag, AccessKind.Write) === 0) break;
+    if (!movsElementMapped(c, src, s, si, di, sl, dl)) break;
     const se = c.tlb[sl >>> 12]!;
     const de = c.tlb[dl >>> 12]!;
-    if ((se & c.rdFlag) === 0 || (de & c.wrFlag) === 0) break;
     const sp = sl & 0xfff;
     const dp = dl & 0xfff;
     let k = Math.floor((4096 - (sp > dp ? sp : dp)) / s);
@@ -1158,13 +1167,9 @@ function movsBackFast(c: X86Cpu, src: number, s: number, count: number, limit: n
     const di = R[7]! >>> 0;
     const sl = (c.segBase[src]! + si) | 0;
     const dl = (c.segBase[Seg.ES]! + di) | 0;
-    // The first element's bounds, then its pages: the source first, as each element reads it
-    // before it writes.
-    if (si < c.segLo[src]! || si + s - 1 > c.segRHi[src]! || di < c.segLo[Seg.ES]! || di + s - 1 > c.segWHi[Seg.ES]!) break;
-    if (stringEntry(c, sl, c.rdFlag, AccessKind.Read) === 0 || stringEntry(c, dl, c.wrFlag, AccessKind.Write) === 0) break;
+    if (!movsElementMapped(c, src, s, si, di, sl, dl)) break;
     const se = c.tlb[sl >>> 12]!;
     const de = c.tlb[dl >>> 12]!;
-    if ((se & c.rdFlag) === 0 || (de & c.wrFlag) === 0) break;
     const sp = sl & 0xfff;
     const dp = dl & 0xfff;
     // The run goes down from the element at each offset to its page's start.
