@@ -976,6 +976,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       // follow its own links.
       const slot = wasm.slots.length + blocks.length;
       const shareChecks = !this.#unsharedKeys.has(b.key);
+      // (A block compiled again after a flush may have stood on another next page before.)
+      b.gfn2 = -1;
       const next = this.#nextPage(b) ?? this.#nextPageFetched(b, page);
       const compile = (nextHost: number): CompiledWasm | undefined =>
         new WasmBlockCompiler(wasm.layout, (eip) => this.#visits(b, eip), { shareChecks }).compile(page, b.eip & 0xfff, b.eip, b.mode, b.hostPage, this.cpu.exFlag, next?.bytes, slot, nextHost);
@@ -1081,6 +1083,8 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   /** Compiles `b` into a JavaScript function. */
   #compileJs(b: Block): void {
     if (this.#tracePage(b) === undefined) return;
+    // A JavaScript block ends before an instruction that crosses the page end.
+    b.gfn2 = -1;
     const page = this.ram.subarray(b.hostPage, b.hostPage + 4096);
     const compiled = new BlockCompiler({ aligned: this.aligned, visits: (eip) => this.#visits(b, eip) }).compile(page, b.eip & 0xfff, b.eip, b.mode);
     if (compiled === undefined) {
