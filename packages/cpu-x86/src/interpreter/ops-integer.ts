@@ -1083,7 +1083,8 @@ function stosFast(c: X86Cpu, v: number, s: number, count: number, limit: number)
     const po = lin & 0xfff;
     let k = Math.floor((4096 - po) / s);
     if (k > n - stop) k = n - stop;
-    if (k === 0 || di < c.segLo[Seg.ES]! || di + k * s - 1 > c.segWHi[Seg.ES]!) break;
+    // (The run's first element is within ES, checked above.)
+    if (k === 0 || di + k * s - 1 > c.segWHi[Seg.ES]!) break;
     const h = (e & ~0xfff) | po;
     if (s === 1) ram.fill(v & 0xff, h, h + k);
     else if (s === 2) for (let i = 0; i < k; i++) {
@@ -1135,7 +1136,8 @@ function movsFast(c: X86Cpu, src: number, s: number, count: number, limit: numbe
     const dp = dl & 0xfff;
     let k = Math.floor((4096 - (sp > dp ? sp : dp)) / s);
     if (k > n - stop) k = n - stop;
-    if (k === 0 || si < c.segLo[src]! || si + k * s - 1 > c.segRHi[src]! || di < c.segLo[Seg.ES]! || di + k * s - 1 > c.segWHi[Seg.ES]!) break;
+    // (The run's first element is within its segments, checked above.)
+    if (k === 0 || si + k * s - 1 > c.segRHi[src]! || di + k * s - 1 > c.segWHi[Seg.ES]!) break;
     const hs = (se & ~0xfff) | sp;
     const hd = (de & ~0xfff) | dp;
     const bytes = k * s;
@@ -1177,7 +1179,8 @@ function movsBackFast(c: X86Cpu, src: number, s: number, count: number, limit: n
     let k = Math.floor((sp < dp ? sp : dp) / s) + 1;
     if (k > n - stop) k = n - stop;
     const down = (k - 1) * s;
-    if (si < down || di < down || si - down < c.segLo[src]! || si + s - 1 > c.segRHi[src]! || di - down < c.segLo[Seg.ES]! || di + s - 1 > c.segWHi[Seg.ES]!) break;
+    // (The run's highest element is within its segments, checked above.)
+    if (si < down || di < down || si - down < c.segLo[src]! || di - down < c.segLo[Seg.ES]!) break;
     const hs = (se & ~0xfff) | (sp - down);
     const hd = (de & ~0xfff) | (dp - down);
     const bytes = k * s;
