@@ -665,8 +665,12 @@ export class WasmBlockCompiler {
    *
    * `nextPage`, when given, holds at least the first {@link MAX_INSTRUCTION_BYTES} bytes of the
    * page that follows in the guest's linear order, read when it was executable RAM: an
-   * instruction that crosses the page end is then decoded with them and run by the interpreter,
-   * as the block's last instruction (see `#acrossPage`).
+   * instruction that crosses the page end is then decoded with them, as the block's last
+   * instruction (see `#acrossPage`). With `nextHostPage`, the host offset of that page's RAM,
+   * the block runs it inline on those bytes after checking that the TLB still maps the page there
+   * (else it leaves before it), and reports {@link CompiledWasm.crossesPage} (the engine must then
+   * drop the block on a write to that page); without, or for a control transfer, the interpreter
+   * runs it from inside the block.
    *
    * `slot`, when not 0, is the table slot the block will be installed in: a direct exit whose
    * link the dispatcher has set ({@link WasmLayout.links}), and an indirect exit (RET, JMP or CALL
