@@ -101,6 +101,40 @@ other:
     expect(metric(bt, 'bt.transfers', { kind: 'lookup' })).toBeLessThan(100);
   });
 
+  it('links again to a block translated anew after a write dropped it, instead of coming back to the engine at every pass', () => {
+    // Halfway through, the loop writes to the second block's page: that block is dropped and,
+    // once hot again, translated into another slot. The first block's link to the old slot must
+    // not stay: through it every later iteration would stop at a refusing slot and come back
+    // to the engine for a lookup (about 10 000 of them).
+    const src = `
+    ${WARMUP}
+    xor eax, eax
+    mov ecx, 20000
+top:
+    add eax, ecx
+    rol eax, 3
+    jmp other
+    align 4096
+other:
+    xor eax, 0x5a5a
+    cmp ecx, 10000
+    jne .on
+    mov byte [scratch], 1
+.on:
+    dec ecx
+    jnz top
+    hlt
+scratch: db 0
+`;
+    const { bt, ref } = twin((r) => r.load(src), WASM);
+    ref.run();
+    bt.run();
+    expect(archState(bt)).toEqual(archState(ref));
+    expect(metric(bt, 'bt.invalidations', { cause: 'write' })).toBeGreaterThanOrEqual(1);
+    expect(metric(bt, 'bt.transfers', { kind: 'chained' })).toBeGreaterThan(35_000);
+    expect(metric(bt, 'bt.transfers', { kind: 'lookup' })).toBeLessThan(1000);
+  });
+
   it('bails out to the interpreter on a TLB miss and continues in WebAssembly, as the interpreter would', () => {
     // Reads one dword from each of 256 pages of a fresh mapping, twice: each first touch of a
     // page misses the TLB inside a compiled block.

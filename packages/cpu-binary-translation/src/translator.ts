@@ -152,6 +152,11 @@ interface WasmBackend {
   readonly hash: Int32Array;
   /** Per slot, the mask of the block's direct (linkable) exits. */
   readonly direct: Int32Array;
+  /**
+   * Per target EIP, the link words of the direct exits that go there: a dropped block's incoming
+   * links are cleared through it (see `#retireSlot`).
+   */
+  readonly linkers: Map<number, number[]>;
   /** The functions of the blocks' helper table, in {@link BLOCK_HELPERS}'s order. */
   readonly helpers: readonly unknown[];
   /** What the blocks import: the arena's memory, the dispatcher's `next` and a helper table (new with each table of blocks). */
@@ -170,6 +175,9 @@ interface WasmBackend {
 
 /** Table slots (WebAssembly blocks translated between two flushes of the cache). */
 const MAX_SLOTS = 65_536;
+
+/** Link words a target EIP's list holds before the words of dropped blocks are pruned from it. */
+const LINKERS_PRUNE_AT = 64;
 
 /**
  * Entries the table of WebAssembly blocks starts with; it doubles when full, up to
@@ -706,7 +714,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     const blockHelpers = BLOCK_HELPERS.map((f) => helpers[f.name]);
     const imports = blockImports(api, memory, blockHelpers, next);
     const refuse = instantiate(refusingModule(layout), { m: memory });
-    return { api, layout, mailbox, links, hash, direct, helpers: blockHelpers, imports, table, run, dispatcher, refuse, slots: [undefined] };
+    return { api, layout, mailbox, links, hash, direct, linkers: new Map(), helpers: blockHelpers, imports, table, run, dispatcher, refuse, slots: [undefined] };
   }
 
   /**
@@ -1068,7 +1076,12 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     wasm.slots.push(b);
     b.slot = slot;
     let mask = 0;
-    for (let x = 0; x < Math.min(w.exits.length, LINKS_PER_SLOT); x++) if (w.exits[x]!.kind === ExitKind.Direct) mask |= 1 << x;
+    for (let x = 0; x < Math.min(w.exits.length, LINKS_PER_SLOT); x++) {
+      const exit = w.exits[x]!;
+      if (exit.kind !== ExitKind.Direct) continue;
+      mask |= 1 << x;
+      this.#addLinker(wasm, exit.target, slot * LINKS_PER_SLOT + x);
+    }
     wasm.direct[slot] = mask;
     const h = hashEntry(b.eip);
     wasm.hash[h] = b.eip;
@@ -1174,13 +1187,36 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
     if (b.slot !== 0) this.#retireSlot(b);
   }
 
-  /** Points a dropped WebAssembly block's slot at the refusing function: links to it stop there. */
+  /**
+   * Records link word `word` (of a direct exit) as one that may lead to `target`. A target's list
+   * drops the words of dropped blocks before it grows past {@link LINKERS_PRUNE_AT}, so code
+   * that is translated again and again does not make it grow without bound.
+   */
+  #addLinker(wasm: WasmBackend, target: number, word: number): void {
+    const key = target | 0;
+    let words = wasm.linkers.get(key);
+    if (words === undefined) wasm.linkers.set(key, (words = []));
+    else if (words.length >= LINKERS_PRUNE_AT) {
+      let kept = 0;
+      for (const w of words) if (wasm.slots[(w / LINKS_PER_SLOT) | 0] !== undefined) words[kept++] = w;
+      words.length = kept;
+    }
+    words.push(word);
+  }
+
+  /**
+   * Points a dropped WebAssembly block's slot at the refusing function, and clears the links to
+   * it: a chain that still went through one would stop there and come back to the engine at every
+   * pass (its translation again has another slot, which the dispatcher links the exit to anew).
+   */
   #retireSlot(b: Block): void {
     this.#coldForget(b);
     const w = this.#wasm!;
     w.table.set(b.slot, w.refuse);
     const h = hashEntry(b.eip);
     if (w.hash[h + 2] === b.slot) w.hash[h + 2] = 0;
+    const words = w.linkers.get(b.eip | 0);
+    if (words !== undefined) for (const i of words) if (w.links[i] === b.slot) w.links[i] = 0;
     w.slots[b.slot] = undefined;
     b.slot = 0;
   }
@@ -1222,6 +1258,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
       }
       w.slots.length = 1;
       w.links.fill(0);
+      w.linkers.clear();
       w.hash.fill(0);
       w.direct.fill(0);
       w.table = new w.api.Table({ element: 'anyfunc', initial: TABLE_INITIAL });
