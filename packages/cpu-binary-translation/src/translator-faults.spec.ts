@@ -13,7 +13,7 @@
  */
 import { SliceExit } from '@popek/core';
 import { describe, expect, it } from 'vitest';
-import { PTE, WARMUP, archState, frame, hasNasm, makeRig, regs, twin, type PageTables, type Rig } from '../test/support/rig.js';
+import { GDT, PTE, WARMUP, archState, frame, hasNasm, makeRig, regs, twin, type PageTables, type Rig } from '../test/support/rig.js';
 
 const PF = 14;
 
@@ -333,6 +333,43 @@ load:
       expect(archState(bt)).toEqual(archState(ref));
     },
   );
+
+  it('a routine translated while DS was flat runs with the limit checks once the guest loads a DS that ends below its operand: #GP(0)', () => {
+    // Selector 0x30 (added to the test GDT): data, base 0, limit 0x1FFF. The routine's load was
+    // translated for a flat DS in the loop; after MOV DS the same routine must fault.
+    const src = `
+    ${WARMUP}
+    mov ecx, 300
+again:
+    call touch
+    dec ecx
+    jnz again
+    mov ax, 0x30
+    mov ds, ax
+    call touch
+    hlt
+touch:
+    mov eax, [0x3000]
+    add ebx, eax
+    ret
+`;
+    const { bt, ref } = twin((r) => {
+      r.load(src);
+      r.setU32(GDT + 0x30, 0x0000_1fff);
+      r.setU32(GDT + 0x34, 0x0040_9300);
+      r.cpu.setDescriptorTable('gdtr', GDT, 7 * 8 - 1);
+      r.setU32(0x3000, 7);
+    });
+    bt.run();
+    ref.run();
+    for (const r of [ref, bt]) {
+      expect(r.parkedVector()).toBe(13);
+      expect(frame(r, true).error).toBe(0);
+      expect(regs(r).ebx).toBe(7 * 300);
+    }
+    expect(bt.metrics.value('bt.translations')).toBeGreaterThan(0);
+    expect(archState(bt)).toEqual(archState(ref));
+  });
 
   it('the fault handler can fix the page and IRET: the instruction restarts and the run ends as under the interpreter', () => {
     // The #PF handler maps the missing page (writes the PTE, INVLPG) and returns; the straddling

@@ -365,6 +365,10 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
   readonly #coldAt = new Float64Array(MAX_BLOCK_INSTRUCTIONS + 1);
   /** What a lookup answers for a block found in the cold-block cache: its count, no function. */
   readonly #coldBlock = new Block(-1, 0, -1, 0, 0);
+  /** The CPU's `segGeneration` when `#segKey` was computed (-1: never). */
+  #segGeneration = -1;
+  /** The mode key's segment part (see `#segmentKey`) at `#segGeneration`. */
+  #segKey = -1;
 
   /**
    * @param tracing - write tracing of guest pages (the bus)
@@ -607,6 +611,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
 
   #attach(cpu: X86Cpu): void {
     this.#flush(this.#cInvalidReset);
+    this.#segGeneration = -1;
     this.cpu = cpu;
     this.tlb = cpu.tlb;
     this.ram = cpu.ram;
@@ -786,13 +791,22 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
 
   /** The mode key for the CPU's current state, or -1 where the engine does not translate. */
   #modeKey(cpu: X86Cpu): number {
+    if (cpu.segGeneration !== this.#segGeneration) {
+      this.#segKey = this.#segmentKey(cpu);
+      this.#segGeneration = cpu.segGeneration;
+    }
+    return this.#segKey < 0 ? -1 : this.#segKey | cpu.cpl;
+  }
+
+  /** The mode key's part that the segments and the mode make (all but the CPL), or -1. */
+  #segmentKey(cpu: X86Cpu): number {
     if (!cpu.protectedMode || !cpu.csD || !cpu.ssB || cpu.bpData !== 0) return -1;
     const base = cpu.segBase;
     if (base[1] !== 0 || cpu.segLimit[1] !== 0xffff_ffff) return -1;
     const lo = cpu.segLo;
     const rh = cpu.segRHi;
     const wh = cpu.segWHi;
-    let m = cpu.cpl;
+    let m = 0;
     if (base[0] === 0 && lo[0] === 0 && rh[0] === 0xffff_ffff && wh[0] === 0xffff_ffff) m |= ModeBit.FlatEs;
     if (base[2] === 0 && lo[2] === 0 && rh[2] === 0xffff_ffff && wh[2] === 0xffff_ffff) m |= ModeBit.FlatSs;
     if (base[3] === 0 && lo[3] === 0 && rh[3] === 0xffff_ffff && wh[3] === 0xffff_ffff) m |= ModeBit.FlatDs;

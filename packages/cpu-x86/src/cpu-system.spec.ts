@@ -73,6 +73,27 @@ describe('CPUID, TSC, MSRs and control registers', () => {
     expect(u.log().vector).toBe(13);
   });
 
+  it('advances the segment generation on a segment load and a DR7 write, and not on ordinary instructions', () => {
+    const t = flatKernel(`
+      add eax, ebx
+      mov ecx, [esp]
+      mov ax, 0x10
+      mov ds, ax
+      mov eax, 0x401
+      mov dr7, eax
+      hlt`);
+    const g0 = t.cpu.segGeneration;
+    t.cpu.runSlice(2);
+    expect(t.cpu.segGeneration).toBe(g0);
+    t.cpu.runSlice(2);
+    const g1 = t.cpu.segGeneration;
+    expect(g1).toBeGreaterThan(g0);
+    t.cpu.runSlice(1);
+    expect(t.cpu.segGeneration).toBe(g1);
+    t.cpu.runSlice(1);
+    expect(t.cpu.segGeneration).toBeGreaterThan(g1);
+  });
+
   it('counts instructions exactly up to an OUT, so device time is deterministic', () => {
     const t = flatKernel(`
       nop

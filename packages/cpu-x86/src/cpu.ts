@@ -187,6 +187,13 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
   bpData = 0;
   /** DR6 bits of the #DB trap pending at the next boundary (BS, B0–B3). */
   dbPending = 0;
+  /**
+   * Counts the recomputations of the segments' offset windows ({@link segLimitsChanged}), which
+   * every change of a segment register's cache, of the CPU mode or of the data breakpoints makes:
+   * while it stands still, the segments, `protectedMode`, `csD`, `ssB` and `bpData` have not
+   * changed (the CPL may have). Engines key what they derive from them on it.
+   */
+  segGeneration = 0;
 
   // ---- per-instruction decode state ----
   /** Operand size is 32 bits. */
@@ -886,6 +893,7 @@ export class X86Cpu implements Processor, BootProcessorState, NmiLine {
 
   /** Recomputes the valid-offset window of segment `i` from its hidden cache. */
   segLimitsChanged(i: number): void {
+    this.segGeneration++;
     const ar = this.segAr[i]!;
     const limit = this.segLimit[i]!;
     if (!this.protectedMode) {
