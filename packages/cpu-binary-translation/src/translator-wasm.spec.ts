@@ -25,6 +25,28 @@ const OPERANDS: readonly (readonly [number, number])[] = [
   [0xff, 0x80],
 ];
 
+/**
+ * A loop of 20 000 iterations whose two blocks sit on two pages (each iteration makes two direct
+ * transfers); `inSecond` goes into the second block, before its loop branch.
+ */
+function twoPageLoop(inSecond: string): string {
+  return `
+    ${WARMUP}
+    xor eax, eax
+    mov ecx, 20000
+top:
+    add eax, ecx
+    rol eax, 3
+    jmp other
+    align 4096
+other:
+    xor eax, 0x5a5a${inSecond}
+    dec ecx
+    jnz top
+    hlt
+`;
+}
+
 describe.skipIf(!hasNasm)('binary translator, WebAssembly backend', () => {
   it('reads every condition at the start of a block the dispatcher chained to, after every kind of flag producer, as the interpreter does', () => {
     // Each case: operands, STC or CLC (carry in), the producer, then an indirect jump (the block
@@ -77,22 +99,7 @@ describe.skipIf(!hasNasm)('binary translator, WebAssembly backend', () => {
 
   it('follows links between blocks without returning to the engine, and ends where the interpreter does', () => {
     // The loop's two blocks sit on two pages, so each iteration makes two direct transfers.
-    const src = `
-    ${WARMUP}
-    xor eax, eax
-    mov ecx, 20000
-top:
-    add eax, ecx
-    rol eax, 3
-    jmp other
-    align 4096
-other:
-    xor eax, 0x5a5a
-    dec ecx
-    jnz top
-    hlt
-`;
-    const { bt, ref } = twin((r) => r.load(src), WASM);
+    const { bt, ref } = twin((r) => r.load(twoPageLoop('')), WASM);
     ref.run();
     bt.run();
     expect(archState(bt)).toEqual(archState(ref));
@@ -106,27 +113,12 @@ other:
     // once hot again, translated into another slot. The first block's link to the old slot must
     // not stay: through it every later iteration would stop at a refusing slot and come back
     // to the engine for a lookup (about 10 000 of them).
-    const src = `
-    ${WARMUP}
-    xor eax, eax
-    mov ecx, 20000
-top:
-    add eax, ecx
-    rol eax, 3
-    jmp other
-    align 4096
-other:
-    xor eax, 0x5a5a
+    const write = `
     cmp ecx, 10000
     jne .on
     mov byte [scratch], 1
-.on:
-    dec ecx
-    jnz top
-    hlt
-scratch: db 0
-`;
-    const { bt, ref } = twin((r) => r.load(src), WASM);
+.on:`;
+    const { bt, ref } = twin((r) => r.load(`${twoPageLoop(write)}scratch: db 0\n`), WASM);
     ref.run();
     bt.run();
     expect(archState(bt)).toEqual(archState(ref));
