@@ -173,6 +173,13 @@ interface WasmBackend {
   readonly slots: (Block | undefined)[];
 }
 
+/** The first bytes of the page after a block's, its host offset and, when known, its guest frame. */
+interface NextPage {
+  readonly bytes: Uint8Array;
+  readonly hostPage: number;
+  readonly gfn?: number;
+}
+
 /** Table slots (WebAssembly blocks translated between two flushes of the cache). */
 const MAX_SLOTS = 65_536;
 
@@ -1008,7 +1015,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
         // Its crossing instruction stands on the next page's bytes: a write there drops it too
         // (the page is traced once the batch is compiled: tracing flushes the TLB, which the
         // batch's other blocks read their next pages through).
-        const gfn2 = this.#nextFrame(b);
+        const gfn2 = next?.gfn ?? this.#nextFrame(b);
         if (gfn2 >= 0) b.gfn2 = gfn2;
         else w = compile(-1);
       }
@@ -1052,7 +1059,7 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
    * executable RAM now (for an instruction that crosses the page end; the block does not rely on
    * them staying so, see {@link WasmBlockCompiler.compile}).
    */
-  #nextPage(b: Block): { bytes: Uint8Array; hostPage: number } | undefined {
+  #nextPage(b: Block): NextPage | undefined {
     const e = this.tlb[((b.eip >>> 12) + 1) & 0xf_ffff]!;
     if ((e & this.cpu.exFlag) === 0) return undefined;
     const at = e & OFFSET_MASK;
@@ -1063,12 +1070,15 @@ export class BinaryTranslator implements ExecutionEngine, WriteTracer {
    * The next page as {@link #nextPage} gives it, for a block whose first instruction crosses into
    * it when the TLB does not hold it now (a flush since): the interpreter fetched that instruction
    * there on the block's visits, so the page is translated again as that fetch would. Without it
-   * such a block would never be compiled (nor could the JavaScript backend take it).
+   * such a block would never be compiled (nor could the JavaScript backend take it). It gives the
+   * page's guest frame too, which it translated for.
    */
-  #nextPageFetched(b: Block, page: Uint8Array): { bytes: Uint8Array; hostPage: number } | undefined {
+  #nextPageFetched(b: Block, page: Uint8Array): NextPage | undefined {
     if (decodeInstruction(page, b.eip & 0xfff, true) !== undefined) return undefined;
-    if (this.#nextFrame(b) < 0) return undefined;
-    return this.#nextPage(b);
+    const gfn = this.#nextFrame(b);
+    if (gfn < 0) return undefined;
+    const next = this.#nextPage(b);
+    return next === undefined ? undefined : { ...next, gfn };
   }
 
   /**
